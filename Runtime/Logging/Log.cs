@@ -1,0 +1,67 @@
+using System.Text;
+using Runcs.Sys;
+
+namespace Runcs.Logging;
+
+public enum LogFormat { Text, Json }
+
+/// <summary>
+/// runc's logging: entries go to --log (appended, created 0644) in logrus's text or JSON
+/// shape; errors also go to stderr. containerd shows its user the last "error" line of
+/// the JSON log, so every failure must be written there exactly once.
+/// </summary>
+public static class Log
+{
+    private static int s_fd = -1;
+    private static LogFormat s_format = LogFormat.Text;
+
+    public static bool Debug { get; private set; }
+
+    /// <summary>Opens the log file. Failing to open it is itself an error (runc's too).</summary>
+    public static void Configure(string? path, LogFormat format, bool debug)
+    {
+        s_format = format;
+        Debug = debug;
+        if (string.IsNullOrEmpty(path))
+            return;
+        s_fd = LibC.open(path, OpenFlags.O_WRONLY | OpenFlags.O_APPEND | OpenFlags.O_CREAT | OpenFlags.O_CLOEXEC, 0b110_100_100);
+        if (s_fd < 0)
+            throw SysError.Last($"open {path}");
+    }
+
+    public static void Error(string message) => Write("error", message, toStderr: true);
+    public static void Warn(string message) => Write("warning", message, toStderr: s_fd < 0);
+    public static void Info(string message) => Write("info", message, toStderr: false);
+
+    public static void DebugMessage(string message)
+    {
+        if (Debug)
+            Write("debug", message, toStderr: s_fd < 0);
+    }
+
+    private static void Write(string level, string message, bool toStderr)
+    {
+        if (s_fd >= 0)
+            Stdio.WriteAll(s_fd, Format(level, message, DateTimeOffset.Now, s_format));
+        if (toStderr)
+            Stdio.Error(message + "\n");
+    }
+
+    /// <summary>One line, as logrus writes it (JSON: level, msg, time in RFC 3339).</summary>
+    public static string Format(string level, string message, DateTimeOffset time, LogFormat format)
+    {
+        string stamp = time.ToString("yyyy-MM-dd'T'HH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture);
+        if (format == LogFormat.Json)
+        {
+            var sb = new StringBuilder(64 + message.Length);
+            sb.Append("{\"level\":\"").Append(level).Append("\",\"msg\":");
+            JsonText.AppendString(sb, message);
+            sb.Append(",\"time\":\"").Append(stamp).Append("\"}\n");
+            return sb.ToString();
+        }
+        var text = new StringBuilder();
+        text.Append("time=\"").Append(stamp).Append("\" level=").Append(level).Append(" msg=");
+        JsonText.AppendString(text, message);
+        return text.Append('\n').ToString();
+    }
+}

@@ -1,0 +1,188 @@
+/*
+ * nsexec.c - the only C in runcs.
+ *
+ * The .NET runtime is multi-threaded from its first instruction, so a child of a raw
+ * clone() must never run managed code again (a GC poll would wait for threads that do
+ * not exist), unshare(CLONE_NEWUSER) fails in it, and setns into a mount namespace
+ * cannot work. runcs_spawn() is therefore the one place where the container's init is
+ * born: it clones, joins namespaces, waits for the id maps, switches to uid/gid 0 and
+ * execs the sealed runcs binary as `runcs init`. The child only makes raw syscalls and
+ * never returns.
+ *
+ * Protocol on sync_fd (child -> parent, 8-byte records {char tag; pad; int32 value}):
+ *   'U' 0      the user namespace exists: write uid_map/gid_map, then answer 1 byte
+ *   'P' pid    the final init's pid (two-stage path: a joined pid or a new time namespace)
+ *   'E' errno  a step failed; the record is followed by a second one {'S', step}
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+enum { MAX_JOIN = 8, MAX_KEEP = 8 };
+
+/* Steps named in an 'S' record; mirrored by NsexecStep in C#. */
+enum nsexec_step {
+	STEP_SETNS = 1,
+	STEP_UNSHARE_USER,
+	STEP_WAIT_MAPS,
+	STEP_SETGROUPS,
+	STEP_SETUID,
+	STEP_UNSHARE,
+	STEP_TIMENS_OFFSETS,
+	STEP_FORK,
+	STEP_KEEP_FD,
+	STEP_EXEC,
+};
+
+struct runcs_spawn {
+	int32_t clone_flags;          /* namespaces to create (CLONE_NEW*) */
+	int32_t join_count;
+	int32_t join_fds[MAX_JOIN];   /* namespaces to join, user namespace first */
+	int32_t join_types[MAX_JOIN];
+	int32_t keep_count;
+	int32_t keep_fds[MAX_KEEP];   /* fds the init inherits (CLOEXEC cleared in the child) */
+	int32_t sync_fd;
+	int32_t exe_fd;               /* the sealed runcs binary */
+	int32_t setgroups_allowed;    /* with a new user namespace: may setgroups() run */
+	const char *timens_offsets;   /* "monotonic S NS\nboottime S NS\n" or NULL */
+	char *const *argv;
+	char *const *envp;
+};
+
+struct sync_record {
+	char tag;
+	char pad[3];
+	int32_t value;
+};
+
+static void send_record(int fd, char tag, int32_t value)
+{
+	struct sync_record r = { .tag = tag, .value = value };
+	ssize_t n;
+	do {
+		n = write(fd, &r, sizeof(r));
+	} while (n < 0 && errno == EINTR);
+}
+
+static __attribute__((noreturn)) void fail(const struct runcs_spawn *s, int step)
+{
+	int err = errno;
+	send_record(s->sync_fd, 'E', err);
+	send_record(s->sync_fd, 'S', step);
+	_exit(1);
+}
+
+/* fork() without glibc's atfork handlers: the parent is a multi-threaded runtime. */
+static pid_t raw_clone(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+}
+
+static void wait_for_maps(const struct runcs_spawn *s)
+{
+	char go;
+	ssize_t n;
+	send_record(s->sync_fd, 'U', 0);
+	do {
+		n = read(s->sync_fd, &go, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		if (n == 0)
+			errno = EPIPE;
+		fail(s, STEP_WAIT_MAPS);
+	}
+}
+
+static void become_root(const struct runcs_spawn *s)
+{
+	if (s->setgroups_allowed && syscall(SYS_setgroups, 0, NULL) < 0)
+		fail(s, STEP_SETGROUPS);
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+		fail(s, STEP_SETUID);
+}
+
+static void write_timens_offsets(const struct runcs_spawn *s)
+{
+	int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s->timens_offsets);
+	if (fd < 0 || write(fd, s->timens_offsets, len) != (ssize_t)len)
+		fail(s, STEP_TIMENS_OFFSETS);
+	close(fd);
+}
+
+static __attribute__((noreturn)) void exec_init(const struct runcs_spawn *s)
+{
+	sigset_t none;
+	for (int i = 0; i < s->keep_count; i++)
+		if (fcntl(s->keep_fds[i], F_SETFD, 0) < 0)
+			fail(s, STEP_KEEP_FD);
+	/* The caller's thread may block signals; the init must start with none blocked. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	syscall(SYS_execveat, s->exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+	fail(s, STEP_EXEC);
+}
+
+/* Stage 1 of the two-stage path: join, create, then fork the real init. */
+static __attribute__((noreturn)) void stage1(const struct runcs_spawn *s)
+{
+	int flags = s->clone_flags;
+	pid_t child;
+
+	for (int i = 0; i < s->join_count; i++)
+		if (setns(s->join_fds[i], s->join_types[i]) < 0)
+			fail(s, STEP_SETNS);
+	if (flags & CLONE_NEWUSER) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			fail(s, STEP_UNSHARE_USER);
+		wait_for_maps(s);
+		flags &= ~CLONE_NEWUSER;
+	}
+	become_root(s);
+	if (flags && unshare(flags) < 0)
+		fail(s, STEP_UNSHARE);
+	if (s->timens_offsets)
+		write_timens_offsets(s);
+	/* CLONE_PARENT: the init becomes runcs's own child, so runcs can wait for it. */
+	child = raw_clone(CLONE_PARENT);
+	if (child < 0)
+		fail(s, STEP_FORK);
+	if (child == 0)
+		exec_init(s);
+	send_record(s->sync_fd, 'P', child);
+	_exit(0);
+}
+
+/*
+ * Returns the pid of the first child (the init itself on the one-stage path), or
+ * -errno when clone fails. Errors after the clone arrive on sync_fd.
+ */
+int32_t runcs_spawn(const struct runcs_spawn *s)
+{
+	int two_stage = s->join_count > 0 || (s->clone_flags & CLONE_NEWTIME);
+	pid_t pid = raw_clone(two_stage ? 0 : (unsigned long)s->clone_flags);
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		return pid;
+	if (two_stage)
+		stage1(s);
+	if (s->clone_flags & CLONE_NEWUSER)
+		wait_for_maps(s);
+	become_root(s);
+	exec_init(s);
+}
