@@ -12,6 +12,15 @@ public interface ISyscalls
     void PivotRoot(string newRoot, string putOld);
     void Chdir(string path);
     void Chroot(string path);
+    int OpenDirectory(string path);
+    void Fchdir(int fd);
+    void Close(int fd);
+    void Rmdir(string path);
+    void Unlink(string path);
+    /// <summary>MS_* flags (rdonly, nosuid, nodev, noexec, atime ones) of the mount holding path.</summary>
+    ulong MountFlags(string path);
+    /// <summary>mount_setattr(AT_RECURSIVE): the rro, rnosuid, ... options.</summary>
+    void SetMountAttrRecursive(string path, ulong set, ulong clear);
     void Mkdir(string path, uint mode);
     void Mknod(string path, uint mode, ulong dev);
     void Symlink(string target, string linkPath);

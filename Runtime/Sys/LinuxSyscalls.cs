@@ -121,6 +121,71 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
                 throw SysError.Last($"setdomainname {name}");
     }
 
+    public int OpenDirectory(string path)
+    {
+        int fd = LibC.open(path, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last($"open {path}");
+        return fd;
+    }
+
+    public void Fchdir(int fd)
+    {
+        if (LibC.fchdir(fd) < 0)
+            throw SysError.Last($"fchdir {fd}");
+    }
+
+    public void Close(int fd) => LibC.close(fd);
+
+    public void Unlink(string path)
+    {
+        if (LibC.unlink(path) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.ENOENT)
+            throw SysError.Last($"unlink {path}");
+    }
+
+    public void Rmdir(string path)
+    {
+        if (LibC.rmdir(path) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.ENOENT)
+            throw SysError.Last($"rmdir {path}");
+    }
+
+    private const long SYS_statfs = 137;
+    private const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
+
+    public ulong MountFlags(string path)
+    {
+        byte[] p = Utf8z(path);
+        byte* buf = stackalloc byte[120];
+        fixed (byte* pp = p)
+            if (LibC.syscall(SYS_statfs, (long)pp, (long)buf, 0, 0, 0, 0) < 0)
+                throw SysError.Last($"statfs {path}");
+        ulong st = *(ulong*)(buf + 80); // f_flags
+        ulong ms = 0;
+        if ((st & ST_RDONLY) != 0) ms |= 0x1;
+        if ((st & ST_NOSUID) != 0) ms |= 0x2;
+        if ((st & ST_NODEV) != 0) ms |= 0x4;
+        if ((st & ST_NOEXEC) != 0) ms |= 0x8;
+        if ((st & ST_NOATIME) != 0) ms |= 0x400;
+        if ((st & ST_NODIRATIME) != 0) ms |= 0x800;
+        if ((st & ST_RELATIME) != 0) ms |= 0x200000;
+        return ms;
+    }
+
+    public void SetMountAttrRecursive(string path, ulong set, ulong clear)
+    {
+        const long SYS_mount_setattr = 442;
+        const int AT_FDCWD = -100, AT_RECURSIVE = 0x8000;
+        ulong* attr = stackalloc ulong[4];
+        attr[0] = set;
+        attr[1] = clear;
+        attr[2] = 0;
+        attr[3] = 0;
+        byte[] p = Utf8z(path);
+        fixed (byte* pp = p)
+            if (LibC.syscall(SYS_mount_setattr, AT_FDCWD, (long)pp, AT_RECURSIVE, (long)attr, 32, 0) < 0)
+                throw SysError.Last($"mount_setattr {path}");
+    }
+
     internal static byte[] Utf8z(string s)
     {
         byte[] b = new byte[Encoding.UTF8.GetByteCount(s) + 1];

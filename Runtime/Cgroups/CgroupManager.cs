@@ -1,0 +1,118 @@
+using Runcs.Errors;
+using Runcs.Sys;
+
+namespace Runcs.Cgroups;
+
+/// <summary>
+/// A container's cgroup: one directory per v1 hierarchy, or one in the v2 tree. The
+/// parent creates it and moves the init in before the init runs any container code.
+/// </summary>
+public abstract class CgroupManager
+{
+    public const string Root = "/sys/fs/cgroup";
+
+    /// <summary>Controller (v1 hierarchy name, "" for v2) → absolute directory.</summary>
+    public abstract IReadOnlyDictionary<string, string> Paths { get; }
+
+    public abstract void Create();
+    public abstract void AddProcess(int pid);
+    /// <summary>Every process in the cgroup and below it.</summary>
+    public abstract List<int> Pids();
+    public abstract void Freeze(bool frozen);
+    public abstract bool IsFrozen();
+    /// <summary>Removes the cgroup; processes must be gone.</summary>
+    public abstract void Destroy();
+
+    /// <summary>v2 when /sys/fs/cgroup is the unified hierarchy, v1 (or hybrid) otherwise, as runc decides.</summary>
+    public static bool IsUnified()
+    {
+        foreach (var m in MountInfoEntry.ReadSelf())
+            if (m.MountPoint == Root)
+                return m.FsType == "cgroup2";
+        return false;
+    }
+
+    /// <summary>The manager for a new container: cgroupsPath semantics as runc's cgroupfs driver.</summary>
+    public static CgroupManager ForNew(string? cgroupsPath, string id)
+    {
+        string inner = Inner(cgroupsPath, id);
+        return IsUnified() ? V2Manager.ForPath(inner) : V1Manager.ForPath(inner);
+    }
+
+    /// <summary>The manager of an existing container, from the paths saved in its state.</summary>
+    public static CgroupManager FromState(IReadOnlyDictionary<string, string>? paths)
+    {
+        if (paths is null || paths.Count == 0)
+            return new V1Manager(new Dictionary<string, string>());
+        return paths.ContainsKey("") ? new V2Manager(paths[""]) : new V1Manager(new Dictionary<string, string>(paths));
+    }
+
+    /// <summary>Absolute cgroupsPath: from the hierarchy root; relative or empty (then the id): below runcs's own cgroup.</summary>
+    public static string Inner(string? cgroupsPath, string id)
+    {
+        string p = string.IsNullOrEmpty(cgroupsPath) ? id : cgroupsPath;
+        if (p.Contains(':'))
+            throw new RuntimeError($"cgroupsPath \"{p}\" is in systemd's slice:prefix:name form; runcs has no systemd cgroup driver");
+        bool absolute = p.StartsWith('/');
+        string clean = string.Join('/', p.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != "." && s != ".."));
+        return absolute ? "/" + clean : clean;
+    }
+
+    /// <summary>runcs's own cgroup per hierarchy, from /proc/self/cgroup (controllers → path).</summary>
+    public static Dictionary<string, string> OwnCgroups()
+    {
+        var map = new Dictionary<string, string>();
+        foreach (string line in File.ReadAllLines("/proc/self/cgroup"))
+        {
+            string[] parts = line.Split(':', 3);
+            if (parts.Length == 3)
+                map[parts[1]] = parts[2];
+        }
+        return map;
+    }
+
+    protected static void WriteFile(string dir, string file, string value)
+    {
+        try
+        {
+            LinuxSyscalls.Instance.WriteFile(Path.Combine(dir, file), value);
+        }
+        catch (SysError e)
+        {
+            throw new RuntimeError($"failed to write {value} to {file} in {dir}: {SysError.Describe(e.Errno)}");
+        }
+    }
+
+    /// <summary>Reads cgroup.procs of a directory and all its children.</summary>
+    protected static void CollectPids(string dir, List<int> into)
+    {
+        string procs = Path.Combine(dir, "cgroup.procs");
+        if (!File.Exists(procs))
+            return;
+        foreach (string line in File.ReadAllLines(procs))
+            if (int.TryParse(line, out int pid))
+                into.Add(pid);
+        foreach (string sub in Directory.EnumerateDirectories(dir))
+            CollectPids(sub, into);
+    }
+
+    /// <summary>rmdir, children first; a cgroup still busy is retried briefly (exiting tasks linger).</summary>
+    protected static void RemoveTree(string dir)
+    {
+        if (!Directory.Exists(dir))
+            return;
+        foreach (string sub in Directory.EnumerateDirectories(dir))
+            RemoveTree(sub);
+        for (int attempt = 0; ; attempt++)
+        {
+            if (LibC.rmdir(dir) == 0)
+                return;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT)
+                return;
+            if (errno != Errno.EBUSY || attempt >= 50)
+                throw new SysError($"remove cgroup {dir}", errno);
+            Thread.Sleep(10);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System.Runtime.InteropServices;
+using Runcs.Cgroups;
+using Runcs.Errors;
+using Runcs.Oci;
+using Runcs.State;
+using Runcs.Sys;
+
+namespace Runcs.Container;
+
+/// <summary>
+/// A container on this host, as its state directory and live processes describe it: the
+/// state machine behind start, kill, delete, pause and friends. Creation is in
+/// <see cref="ContainerFactory"/>.
+/// </summary>
+public sealed class Container
+{
+    private readonly StateStore _store;
+
+    public Container(StateStore store, ContainerState state)
+    {
+        _store = store;
+        State = state;
+        Cgroup = CgroupManager.FromState(state.CgroupPaths);
+        Probe = new StatusProbe(isFrozen: _ => Cgroup.IsFrozen());
+    }
+
+    public ContainerState State { get; }
+    public CgroupManager Cgroup { get; }
+    private StatusProbe Probe { get; }
+    public string Id => State.Id;
+    public string Dir => _store.ContainerDir(State.Id);
+    public string FifoPath => Path.Combine(Dir, StatusProbe.ExecFifoName);
+
+    public static Container Load(StateStore store, string id)
+    {
+        StateStore.ValidateId(id);
+        return new Container(store, store.Load(id));
+    }
+
+    public ContainerStatus Status => Probe.GetStatus(State, Dir);
+
+    public bool IsInitAlive => Probe.IsInitAlive(State);
+
+    /// <summary>`start`: lets the init exec the process by opening exec.fifo.</summary>
+    public void Start()
+    {
+        switch (Status)
+        {
+            case ContainerStatus.Created:
+                break;
+            case ContainerStatus.Stopped:
+                throw new RuntimeError("cannot start a container that has stopped");
+            case ContainerStatus.Running:
+                throw new RuntimeError("cannot start an already running container");
+            case var s:
+                throw new RuntimeError($"cannot start a container in the {s.ToRuncString()} state");
+        }
+        ReleaseInit();
+    }
+
+    /// <summary>
+    /// Opens exec.fifo without blocking, then waits for the init's byte while watching that
+    /// the init is still alive (a plain blocking open would hang forever on a dead init).
+    /// </summary>
+    private unsafe void ReleaseInit()
+    {
+        int fd = LibC.open(FifoPath, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last($"open {FifoPath}");
+        try
+        {
+            var pfd = new LibC.PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+            while (true)
+            {
+                int r = LibC.poll(&pfd, 1, 10);
+                if (r > 0 && (pfd.Revents & 1) != 0)
+                {
+                    byte b;
+                    if (LibC.read(fd, &b, 1) == 1)
+                        break;
+                }
+                if (!IsInitAlive)
+                    throw new RuntimeError("container init process is not running: cannot start it");
+            }
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+        File.Delete(FifoPath);
+    }
+
+    /// <summary>`kill`: the init, or with all every process of the container's cgroup.</summary>
+    public void Signal(int signal, bool all)
+    {
+        var status = Status;
+        if (status == ContainerStatus.Stopped)
+            throw new RuntimeError("container not running");
+        if (all)
+        {
+            SignalAll(signal);
+            return;
+        }
+        if (LibC.kill(State.InitPid, signal) < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ESRCH)
+                throw new RuntimeError("container not running");
+            throw new SysError("kill", errno);
+        }
+    }
+
+    /// <summary>Signals every process in the cgroup, frozen first so none can fork away.</summary>
+    private void SignalAll(int signal)
+    {
+        if (signal == 9 && Cgroup is V2Manager v2 && v2.TryKillAll())
+            return;
+        var pids = Cgroup.Pids();
+        if (pids.Count == 0)
+        {
+            LibC.kill(State.InitPid, signal);
+            return;
+        }
+        bool wasFrozen = Cgroup.IsFrozen();
+        Cgroup.Freeze(true);
+        try
+        {
+            foreach (int pid in Cgroup.Pids())
+                LibC.kill(pid, signal);
+        }
+        finally
+        {
+            if (!wasFrozen)
+                Cgroup.Freeze(false);
+        }
+    }
+
+    /// <summary>`delete`: removes a stopped (or created) container; with force, kills it first.</summary>
+    public void Delete(bool force)
+    {
+        var status = Status;
+        switch (status)
+        {
+            case ContainerStatus.Stopped:
+                break;
+            case ContainerStatus.Created:
+                KillAndWait();
+                break;
+            default:
+                if (!force)
+                    throw new RuntimeError($"cannot delete container {Id} that is not stopped: {status.ToRuncString()}");
+                KillAndWait();
+                break;
+        }
+        Destroy();
+    }
+
+    /// <summary>SIGKILL to every process, then wait until the init is gone.</summary>
+    public void KillAndWait()
+    {
+        if (Cgroup.Paths.Count > 0)
+            SignalAll(9);
+        else
+            LibC.kill(State.InitPid, 9);
+        if (Cgroup.IsFrozen())
+            Cgroup.Freeze(false);
+        for (int i = 0; i < 10000 && IsInitAlive; i++)
+            Thread.Sleep(1);
+    }
+
+    /// <summary>Removes what the container holds on the host: its cgroup and its state directory.</summary>
+    public void Destroy()
+    {
+        // Processes of a container without its own pid namespace can outlive the init.
+        for (int i = 0; i < 100 && Cgroup.Pids().Count > 0; i++)
+        {
+            SignalAll(9);
+            Thread.Sleep(5);
+        }
+        Cgroup.Destroy();
+        _store.Remove(Id);
+    }
+
+    public void Pause()
+    {
+        var status = Status;
+        if (status is not (ContainerStatus.Running or ContainerStatus.Created))
+            throw new RuntimeError("container not running");
+        Cgroup.Freeze(true);
+    }
+
+    public void Resume()
+    {
+        if (Status != ContainerStatus.Paused)
+            throw new RuntimeError("container not paused");
+        Cgroup.Freeze(false);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text;
+using System.Text.Json;
+using Runcs.Errors;
+using Runcs.Oci;
+using Runcs.Sys;
+
+namespace Runcs.Container;
+
+/// <summary>What the launcher needs to know to bring up a `runcs init`.</summary>
+public sealed class LaunchPlan
+{
+    /// <summary>CLONE_NEW* flags of the namespaces to create.</summary>
+    public int CloneFlags { get; init; }
+    /// <summary>Namespace files to join, as (path, CLONE_NEW* type); the user namespace is joined first.</summary>
+    public List<(string Path, int Type)> Join { get; init; } = [];
+    public List<LinuxIdMapping>? UidMappings { get; init; }
+    public List<LinuxIdMapping>? GidMappings { get; init; }
+    /// <summary>Content for /proc/self/timens_offsets, or null.</summary>
+    public string? TimeOffsets { get; init; }
+    /// <summary>Fds the init inherits besides the sync socket.</summary>
+    public List<int> InheritFds { get; init; } = [];
+}
+
+/// <summary>
+/// The parent's half of starting an init: it hands the plan to nsexec.c, answers its
+/// requests (id maps), and gives back the init's pid and the sync channel.
+/// </summary>
+public sealed class InitLauncher : IDisposable
+{
+    private InitLauncher(int pid, SyncChannel channel)
+    {
+        Pid = pid;
+        Channel = channel;
+    }
+
+    /// <summary>The init's pid, in runcs's pid namespace; it is runcs's child.</summary>
+    public int Pid { get; }
+    public SyncChannel Channel { get; }
+
+    public static unsafe InitLauncher Start(LaunchPlan plan)
+    {
+        if (plan.Join.Count > NativeSpawn.MaxJoin || plan.InheritFds.Count + 1 > NativeSpawn.MaxKeep)
+            throw new RuntimeError("too many namespaces or fds for the init");
+        var (channel, childFd) = SyncChannel.CreatePair();
+        var joinFds = new List<int>();
+        int exeFd = -1;
+        try
+        {
+            foreach (var (path, _) in plan.Join)
+            {
+                int fd = LibC.open(path, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC, 0);
+                if (fd < 0)
+                    throw SysError.Last($"open namespace {path}");
+                joinFds.Add(fd);
+            }
+            exeFd = SealedBinary.Open();
+
+            var args = new NativeSpawn.SpawnArgs
+            {
+                CloneFlags = plan.CloneFlags,
+                JoinCount = plan.Join.Count,
+                SyncFd = childFd,
+                ExeFd = exeFd,
+                SetgroupsAllowed = 1,
+            };
+            for (int i = 0; i < plan.Join.Count; i++)
+            {
+                args.JoinFds[i] = joinFds[i];
+                args.JoinTypes[i] = plan.Join[i].Type;
+            }
+            args.KeepFds[0] = childFd;
+            for (int i = 0; i < plan.InheritFds.Count; i++)
+                args.KeepFds[i + 1] = plan.InheritFds[i];
+            args.KeepCount = plan.InheritFds.Count + 1;
+
+            using var strings = new NativeStrings();
+            args.Argv = strings.Array(["runcs", "init"]);
+            args.Envp = strings.Array([$"{InitEnvironment.SyncFdVariable}={childFd}", .. InitEnvironment.RuntimeTuning]);
+            args.TimensOffsets = plan.TimeOffsets is null ? null : strings.String(plan.TimeOffsets);
+
+            int pid = NativeSpawn.Spawn(&args);
+            if (pid < 0)
+                throw new SysError("clone", -pid);
+            LibC.close(childFd);
+            childFd = -1;
+            int initPid = FinishSpawn(plan, channel, pid);
+            return new InitLauncher(initPid, channel);
+        }
+        catch
+        {
+            channel.Dispose();
+            throw;
+        }
+        finally
+        {
+            if (childFd >= 0)
+                LibC.close(childFd);
+            foreach (int fd in joinFds)
+                LibC.close(fd);
+            if (exeFd >= 0)
+                LibC.close(exeFd);
+        }
+    }
+
+    /// <summary>Answers nsexec.c until the init is running: id maps, then the final pid.</summary>
+    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid)
+    {
+        bool newUser = ((ulong)plan.CloneFlags & Namespaces.CloneNewUser) != 0;
+        bool twoStage = plan.Join.Count > 0 || ((ulong)plan.CloneFlags & Namespaces.CloneNewTime) != 0;
+        try
+        {
+            if (newUser)
+            {
+                Expect(channel, SyncChannel.UserNamespaceReady);
+                WriteIdMaps(firstPid, plan);
+                channel.SendByte(SyncChannel.MapsWritten);
+            }
+            if (!twoStage)
+                return firstPid;
+            int initPid = Expect(channel, SyncChannel.InitPid);
+            Reaper.Wait(firstPid);
+            return initPid;
+        }
+        catch
+        {
+            LibC.kill(firstPid, 9);
+            Reaper.Wait(firstPid);
+            throw;
+        }
+    }
+
+    private static int Expect(SyncChannel channel, byte tag)
+    {
+        var (got, value, _) = channel.Receive();
+        if (got == tag)
+            return value;
+        if (got == SyncChannel.CStageErrno)
+        {
+            var (_, step, _) = channel.Receive();
+            throw new RuntimeError($"nsexec: {NativeSpawn.StepName(step)}: {SysError.Describe(value)}");
+        }
+        throw new RuntimeError(got == 0
+            ? "nsexec: init exited before it was set up"
+            : $"nsexec: unexpected message '{(char)got}'");
+    }
+
+    private static void WriteIdMaps(int pid, LaunchPlan plan)
+    {
+        WriteMap($"/proc/{pid}/uid_map", plan.UidMappings);
+        WriteMap($"/proc/{pid}/gid_map", plan.GidMappings);
+    }
+
+    private static void WriteMap(string file, List<LinuxIdMapping>? mappings)
+    {
+        if (mappings is null || mappings.Count == 0)
+            return;
+        var sb = new StringBuilder();
+        foreach (var m in mappings)
+            sb.Append(m.ContainerId).Append(' ').Append(m.HostId).Append(' ').Append(m.Size).Append('\n');
+        try
+        {
+            LinuxSyscalls.Instance.WriteFile(file, sb.ToString());
+        }
+        catch (SysError e)
+        {
+            throw new RuntimeError($"failed to write {Path.GetFileName(file)} \"{sb.ToString().TrimEnd()}\": {e.Message}");
+        }
+    }
+
+    /// <summary>Sends the init its instructions.</summary>
+    public void SendRequest(InitRequest request) =>
+        Channel.Send(SyncChannel.Config, JsonSerializer.SerializeToUtf8Bytes(request, InitRequestJson.Default.InitRequest));
+
+    /// <summary>
+    /// Waits for the init's verdict: it reports ready, or an error that becomes this
+    /// command's error, or it dies.
+    /// </summary>
+    public void WaitReady()
+    {
+        var (tag, _, payload) = Channel.Receive();
+        switch (tag)
+        {
+            case SyncChannel.Ready:
+                return;
+            case SyncChannel.InitError:
+                throw new RuntimeError(Encoding.UTF8.GetString(payload));
+            default:
+                throw new RuntimeError("container init exited unexpectedly");
+        }
+    }
+
+    public void Dispose() => Channel.Dispose();
+}

@@ -1,0 +1,46 @@
+using System.Runtime.InteropServices;
+using Runcs.Sys;
+
+namespace Runcs.Container;
+
+/// <summary>The managed side of nsexec.c's runcs_spawn: its argument block and step names.</summary>
+internal static unsafe partial class NativeSpawn
+{
+    public const int MaxJoin = 8, MaxKeep = 8;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SpawnArgs
+    {
+        public int CloneFlags;
+        public int JoinCount;
+        public fixed int JoinFds[MaxJoin];
+        public fixed int JoinTypes[MaxJoin];
+        public int KeepCount;
+        public fixed int KeepFds[MaxKeep];
+        public int SyncFd;
+        public int ExeFd;
+        public int SetgroupsAllowed;
+        public byte* TimensOffsets;
+        public byte** Argv;
+        public byte** Envp;
+    }
+
+    [LibraryImport("runcs_native", EntryPoint = "runcs_spawn")]
+    public static partial int Spawn(SpawnArgs* args);
+
+    /// <summary>What nsexec.c was doing when an 'E' record came (enum nsexec_step).</summary>
+    public static string StepName(int step) => step switch
+    {
+        1 => "join namespace",
+        2 => "create user namespace",
+        3 => "wait for id mappings",
+        4 => "setgroups",
+        5 => "switch to uid/gid 0",
+        6 => "create namespaces",
+        7 => "write time namespace offsets",
+        8 => "fork init",
+        9 => "pass fd to init",
+        10 => "exec runcs init",
+        _ => $"step {step}",
+    };
+}

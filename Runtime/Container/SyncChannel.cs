@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using Runcs.Sys;
+
+namespace Runcs.Container;
+
+/// <summary>
+/// The socketpair between runcs (the parent) and the container's init. Every message is an
+/// 8-byte record {tag, 3 pad bytes, int32 value}, the format nsexec.c speaks before it execs
+/// the init; tags that carry a payload use value as its length.
+/// </summary>
+public sealed unsafe class SyncChannel : IDisposable
+{
+    // From nsexec.c (C stage).
+    public const byte UserNamespaceReady = (byte)'U', InitPid = (byte)'P', CStageErrno = (byte)'E', CStageStep = (byte)'S';
+    // Between parent and init (managed stages).
+    public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G';
+
+    public SyncChannel(int fd) => Fd = fd;
+
+    public int Fd { get; private set; }
+
+    public static (SyncChannel Parent, int ChildFd) CreatePair()
+    {
+        const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000;
+        int* sv = stackalloc int[2];
+        if (LibC.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+            throw SysError.Last("socketpair");
+        return (new SyncChannel(sv[0]), sv[1]);
+    }
+
+    public static bool HasPayload(byte tag) => tag is Config or InitError or Ready;
+
+    public void Send(byte tag, ReadOnlySpan<byte> payload = default)
+    {
+        Span<byte> header = stackalloc byte[8];
+        header.Clear();
+        header[0] = tag;
+        MemoryMarshal.Write(header[4..], payload.Length);
+        WriteExact(header);
+        if (payload.Length > 0)
+            WriteExact(payload);
+    }
+
+    public void SendByte(byte b)
+    {
+        Span<byte> one = [b];
+        WriteExact(one);
+    }
+
+    /// <summary>Reads one record; tag 0 means the other side closed the channel.</summary>
+    public (byte Tag, int Value, byte[] Payload) Receive()
+    {
+        Span<byte> header = stackalloc byte[8];
+        if (!ReadExact(header))
+            return (0, 0, []);
+        byte tag = header[0];
+        int value = MemoryMarshal.Read<int>(header[4..]);
+        if (!HasPayload(tag) || value == 0)
+            return (tag, value, []);
+        byte[] payload = new byte[value];
+        if (!ReadExact(payload))
+            return (0, 0, []);
+        return (tag, value, payload);
+    }
+
+    private void WriteExact(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            int done = 0;
+            while (done < data.Length)
+            {
+                nint n = LibC.write(Fd, p + done, data.Length - done);
+                if (n < 0)
+                {
+                    if (Marshal.GetLastPInvokeError() == Errno.EINTR)
+                        continue;
+                    throw SysError.Last("write sync socket");
+                }
+                done += (int)n;
+            }
+        }
+    }
+
+    private bool ReadExact(Span<byte> buf)
+    {
+        fixed (byte* p = buf)
+        {
+            int done = 0;
+            while (done < buf.Length)
+            {
+                nint n = LibC.read(Fd, p + done, buf.Length - done);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
+                        continue;
+                    if (errno == Errno.ECONNREFUSED || errno == 104 /* ECONNRESET */)
+                        return false;
+                    throw new SysError("read sync socket", errno);
+                }
+                if (n == 0)
+                    return false;
+                done += (int)n;
+            }
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        if (Fd >= 0)
+            LibC.close(Fd);
+        Fd = -1;
+    }
+}

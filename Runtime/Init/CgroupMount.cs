@@ -1,0 +1,76 @@
+using Runcs.Oci;
+using Runcs.Sys;
+using static Runcs.Oci.MountOptions;
+
+namespace Runcs.Init;
+
+/// <summary>
+/// A "cgroup" mount in config.json. On v2 it is the cgroup2 filesystem (or, without a cgroup
+/// namespace, a bind of the container's own cgroup); on v1 a tmpfs holding one directory
+/// per hierarchy, each showing only the container's cgroup, as runc sets it up.
+/// </summary>
+public sealed class CgroupMount(ISyscalls sys, string rootfs)
+{
+    public void Mount(string dest, ParsedMountOptions opts, bool newCgroupNamespace)
+    {
+        SecureJoin.MkdirAll(sys, rootfs, dest);
+        var mounts = MountInfoEntry.ReadSelf();
+        var own = OwnCgroups();
+        ulong flags = opts.Flags & ~MS_RDONLY;
+        if (mounts.Any(m => m.MountPoint == "/sys/fs/cgroup" && m.FsType == "cgroup2"))
+        {
+            if (newCgroupNamespace)
+                sys.Mount("cgroup2", dest, "cgroup2", opts.Flags, null);
+            else
+                BindReadonly("/sys/fs/cgroup" + own.GetValueOrDefault("", "/"), dest, opts.Flags);
+            return;
+        }
+        sys.Mount("tmpfs", dest, "tmpfs", flags, "mode=755");
+        foreach (var m in mounts.Where(m => m.FsType == "cgroup" && m.MountPoint.StartsWith("/sys/fs/cgroup/", StringComparison.Ordinal)))
+        {
+            string name = m.MountPoint["/sys/fs/cgroup/".Length..];
+            string target = dest + "/" + name;
+            sys.Mkdir(target, 0x1ed);
+            string controllers = string.Join(',', m.SuperOptions.Split(',').Where(o => o is not ("rw" or "ro")));
+            if (newCgroupNamespace)
+                sys.Mount("cgroup", target, "cgroup", opts.Flags, controllers);
+            else
+                BindReadonly(m.MountPoint + PathIn(own, controllers, m.Root), target, opts.Flags);
+            // Co-mounted controllers (cpu,cpuacct) get a link per name, as on the host.
+            foreach (string c in name.Split(',').Where(c => c != name))
+                if (sys.Kind(dest + "/" + c) is null)
+                    sys.Symlink(name, dest + "/" + c);
+        }
+        if ((opts.Flags & MS_RDONLY) != 0)
+            sys.Mount(null, dest, null, MS_REMOUNT | opts.Flags, "mode=755");
+    }
+
+    private void BindReadonly(string source, string target, ulong flags)
+    {
+        sys.Mount(source, target, "bind", MS_BIND | MS_REC, null);
+        if ((flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)) != 0)
+            sys.Mount(null, target, null, MS_BIND | MS_REMOUNT | (flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)), null);
+    }
+
+    /// <summary>The container's cgroup in one hierarchy, relative to that hierarchy's mounted root.</summary>
+    private static string PathIn(Dictionary<string, string> own, string controllers, string mountRoot)
+    {
+        string path = own.GetValueOrDefault(controllers, "/");
+        if (mountRoot != "/" && path.StartsWith(mountRoot, StringComparison.Ordinal))
+            path = path[mountRoot.Length..];
+        return path == "/" ? "" : path;
+    }
+
+    /// <summary>/proc/self/cgroup as controllers → path ("" is the v2 hierarchy).</summary>
+    private static Dictionary<string, string> OwnCgroups()
+    {
+        var map = new Dictionary<string, string>();
+        foreach (string line in File.ReadAllLines("/proc/self/cgroup"))
+        {
+            string[] parts = line.Split(':', 3);
+            if (parts.Length == 3)
+                map[parts[1]] = parts[2];
+        }
+        return map;
+    }
+}

@@ -1,0 +1,94 @@
+using System.Text;
+using System.Text.Json;
+using Runcs.Container;
+using Runcs.Errors;
+using Runcs.Sys;
+
+namespace Runcs.Init;
+
+/// <summary>
+/// `runcs init`: what happens inside the container before the user's process runs. It
+/// runs in the namespaces nsexec.c made, reads its instructions from the sync socket,
+/// builds the container, reports ready (or the precise error) to the parent, waits for
+/// `start` on exec.fifo, and execs the process.
+/// </summary>
+public static class InitProcess
+{
+    public static int Run()
+    {
+        string? fdText = Environment.GetEnvironmentVariable(InitEnvironment.SyncFdVariable);
+        if (fdText is null || !int.TryParse(fdText, out int fd))
+        {
+            Stdio.Error("runcs init: must be started by runcs itself\n");
+            return 1;
+        }
+        using var channel = new SyncChannel(fd);
+        try
+        {
+            var (tag, _, payload) = channel.Receive();
+            if (tag != SyncChannel.Config)
+                return 1; // the parent gave up on us; it reports why
+            var request = JsonSerializer.Deserialize(payload, InitRequestJson.Default.InitRequest)
+                ?? throw new RuntimeError("empty init request");
+            Execute(request, channel);
+            return 1; // not reached: Execute execs or throws
+        }
+        catch (Exception e)
+        {
+            string message = e is RuntimeError ? e.Message : e.ToString();
+            try
+            {
+                channel.Send(SyncChannel.InitError, Encoding.UTF8.GetBytes(message));
+            }
+            catch (RuntimeError)
+            {
+                Stdio.Error(message + "\n");
+            }
+            return 1;
+        }
+    }
+
+    private static void Execute(InitRequest request, SyncChannel channel)
+    {
+        var spec = request.Spec;
+        var process = spec.Process ?? throw new RuntimeError("config has no process");
+        var sys = LinuxSyscalls.Instance;
+        if (!request.IsExec)
+        {
+            var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace);
+            rootfs.Prepare();
+            rootfs.PivotInto(request.NoPivot);
+            if (!string.IsNullOrEmpty(spec.Hostname))
+                sys.SetHostname(spec.Hostname);
+            if (!string.IsNullOrEmpty(spec.Domainname))
+                sys.SetDomainname(spec.Domainname);
+            foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
+                sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
+            rootfs.Finish();
+        }
+        var setup = new ProcessSetup(process, request.InUserNamespace);
+        setup.ApplyRlimits();
+        setup.ApplyIdentity();
+        string executable = setup.LookPath();
+        ProcessSetup.MarkFdsCloseOnExec(request.PreserveFds);
+
+        channel.Send(SyncChannel.Ready);
+        channel.Dispose();
+        if (request.FifoFd >= 0)
+            WaitForStart(request.FifoFd);
+        setup.Exec(executable);
+    }
+
+    /// <summary>Blocks until `runcs start` opens exec.fifo for reading.</summary>
+    private static unsafe void WaitForStart(int fifoFd)
+    {
+        string path = $"/proc/self/fd/{fifoFd}";
+        int fd = LibC.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last("open exec fifo");
+        byte zero = (byte)'0';
+        LibC.write(fd, &zero, 1);
+        LibC.close(fd);
+        LibC.close(fifoFd);
+    }
+}

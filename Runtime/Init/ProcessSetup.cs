@@ -1,0 +1,204 @@
+using System.Runtime.InteropServices;
+using Runcs.Errors;
+using Runcs.Logging;
+using Runcs.Oci;
+using Runcs.Sys;
+
+namespace Runcs.Init;
+
+/// <summary>
+/// The container process's own attributes, applied by the init after the filesystem is
+/// ready and just before exec, in runc's order: rlimits, bounding set, user, cwd, the
+/// other capability sets, then the fd table and signals are cleaned for exec.
+/// </summary>
+public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
+{
+    private const int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47,
+        PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_CLEAR_ALL = 4;
+    private const long SYS_capset = 126, SYS_close_range = 436;
+    private const uint CLOSE_RANGE_CLOEXEC = 4;
+    private const int SIGPIPE = 13, SIG_SETMASK = 2;
+
+    /// <summary>The environment the process gets: the config's, with HOME filled in as runc does.</summary>
+    public List<string> Environment { get; } = [.. process.Env ?? []];
+
+    public void ApplyRlimits()
+    {
+        ulong* limit = stackalloc ulong[2];
+        foreach (var r in process.Rlimits ?? [])
+        {
+            if (!Rlimits.TryGetNumber(r.Type, out int resource))
+                throw new RuntimeError($"unknown rlimit type \"{r.Type}\"");
+            limit[0] = r.Soft;
+            limit[1] = r.Hard;
+            if (LibC.prlimit(0, resource, limit, null) < 0)
+                throw SysError.Last($"error setting rlimit type {resource}");
+        }
+    }
+
+    /// <summary>Bounding set, user switch (keeping capabilities), cwd, remaining capability sets.</summary>
+    public void ApplyIdentity()
+    {
+        var caps = process.Capabilities;
+        if (caps is not null)
+        {
+            DropBoundingSet(caps.Bounding);
+            Prctl(PR_SET_KEEPCAPS, 1, "keep capabilities");
+        }
+        SwitchUser();
+        string cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
+        if (LibC.chdir(cwd) < 0)
+            throw SysError.Last($"chdir to cwd (\"{cwd}\") set in config.json failed");
+        if (caps is not null)
+        {
+            SetCapabilities(caps);
+            Prctl(PR_SET_KEEPCAPS, 0, "drop keep-capabilities");
+        }
+        if (process.NoNewPrivileges == true)
+            Prctl(PR_SET_NO_NEW_PRIVS, 1, "set no_new_privs");
+        if (process.User.Umask is uint mask)
+            LibC.umask(mask);
+        else
+            LibC.umask(0x12 /* 022 */);
+    }
+
+    private static void Prctl(int option, ulong arg, string what)
+    {
+        if (LibC.prctl(option, arg, 0, 0, 0) < 0)
+            throw SysError.Last(what);
+    }
+
+    private static int LastKernelCap()
+    {
+        try
+        {
+            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return Capabilities.Last;
+        }
+    }
+
+    /// <summary>Capability numbers for names, skipping (with a warning, as runc) those the kernel lacks.</summary>
+    private static ulong Mask(IEnumerable<string>? names, int lastCap)
+    {
+        ulong mask = 0;
+        foreach (string name in names ?? [])
+        {
+            if (!Capabilities.TryGetNumber(name, out int n))
+                throw new RuntimeError($"unknown capability \"{name}\"");
+            if (n > lastCap)
+            {
+                Log.Warn($"ignoring capability {name}: not supported by the running kernel");
+                continue;
+            }
+            mask |= 1UL << n;
+        }
+        return mask;
+    }
+
+    private static void DropBoundingSet(IEnumerable<string>? bounding)
+    {
+        int last = LastKernelCap();
+        ulong keep = Mask(bounding, last);
+        for (int cap = 0; cap <= last; cap++)
+            if ((keep & (1UL << cap)) == 0 && LibC.prctl(PR_CAPBSET_DROP, (ulong)cap, 0, 0, 0) < 0)
+                throw SysError.Last($"drop capability {Capabilities.NameOf(cap)} from the bounding set");
+    }
+
+    private static void SetCapabilities(LinuxCapabilities caps)
+    {
+        int last = LastKernelCap();
+        ulong effective = Mask(caps.Effective, last), permitted = Mask(caps.Permitted, last),
+            inheritable = Mask(caps.Inheritable, last), ambient = Mask(caps.Ambient, last);
+        uint* header = stackalloc uint[2];
+        header[0] = 0x20080522; // _LINUX_CAPABILITY_VERSION_3
+        header[1] = 0;
+        uint* data = stackalloc uint[6];
+        data[0] = (uint)effective; data[1] = (uint)permitted; data[2] = (uint)inheritable;
+        data[3] = (uint)(effective >> 32); data[4] = (uint)(permitted >> 32); data[5] = (uint)(inheritable >> 32);
+        if (LibC.syscall(SYS_capset, (long)header, (long)data, 0, 0, 0, 0) < 0)
+            throw SysError.Last("capset");
+        LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        for (int cap = 0; cap <= last; cap++)
+            if ((ambient & (1UL << cap)) != 0 && LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)
+                Log.Warn($"can't raise ambient capability {Capabilities.NameOf(cap)}: {SysError.Describe(Marshal.GetLastPInvokeError())}");
+    }
+
+    private void SwitchUser()
+    {
+        var user = process.User;
+        bool setgroupsAllowed = !inUserNamespace || ReadSetgroups() != "deny";
+        if (setgroupsAllowed)
+        {
+            uint[] groups = [.. user.AdditionalGids ?? []];
+            fixed (uint* g = groups)
+                if (LibC.setgroups(groups.Length, g) < 0)
+                    throw SysError.Last("setgroups");
+        }
+        if (LibC.setresgid(user.Gid, user.Gid, user.Gid) < 0)
+            throw SysError.Last($"setgid {user.Gid}");
+        if (LibC.setresuid(user.Uid, user.Uid, user.Uid) < 0)
+            throw SysError.Last($"setuid {user.Uid}");
+        if (!Environment.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
+            Environment.Add("HOME=" + Passwd.HomeOf(user.Uid));
+    }
+
+    private static string ReadSetgroups()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/self/setgroups").Trim();
+        }
+        catch (IOException)
+        {
+            return "allow";
+        }
+    }
+
+    /// <summary>Go's exec.LookPath with the container's PATH, worded as runc reports it.</summary>
+    public string LookPath()
+    {
+        string name = process.Args![0];
+        if (name.Contains('/'))
+        {
+            CheckExecutable(name, name);
+            return name;
+        }
+        string path = Environment.LastOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "";
+        foreach (string dir in path.Split(':'))
+        {
+            string candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
+            if (FileStat.TryStat(candidate, out var st) && FileStat.KindOf(st.Mode) != FileKind.Directory && (st.Mode & 0x49) != 0)
+                return candidate;
+        }
+        throw new RuntimeError($"exec: \"{name}\": executable file not found in $PATH");
+    }
+
+    private static void CheckExecutable(string name, string path)
+    {
+        if (!FileStat.TryStat(path, out var st))
+            throw new RuntimeError($"exec: \"{name}\": stat {path}: no such file or directory");
+        if (FileStat.KindOf(st.Mode) == FileKind.Directory || (st.Mode & 0x49) == 0)
+            throw new RuntimeError($"exec: \"{name}\": permission denied");
+    }
+
+    /// <summary>Only 0-2 and the preserved fds survive exec: nothing of the host leaks in.</summary>
+    public static void MarkFdsCloseOnExec(int preserveFds)
+    {
+        if (LibC.syscall(SYS_close_range, 3 + preserveFds, uint.MaxValue, CLOSE_RANGE_CLOEXEC, 0, 0, 0) < 0)
+            throw SysError.Last("close_range");
+    }
+
+    /// <summary>execve, after undoing what the .NET runtime changed: SIGPIPE ignored, signals blocked.</summary>
+    public void Exec(string path)
+    {
+        LibC.signal(SIGPIPE, 0 /* SIG_DFL */);
+        ulong none = 0;
+        LibC.sigprocmask(SIG_SETMASK, &none, null);
+        using var strings = new NativeStrings();
+        LibC.execve(strings.String(path), strings.Array(process.Args!), strings.Array(Environment));
+        throw SysError.Last($"exec {path}");
+    }
+}
