@@ -1,6 +1,8 @@
 namespace Runcs;
 
+/// <summary>One binary, two roles: the CLI that containerd calls, and `runcs init` inside a new container.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) =>
+        args.Length == 1 && args[0] == "init" ? Init.InitProcess.Run() : Commands.CommandRunner.Run(args);
 }

@@ -123,7 +123,8 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         for (int cap = 0; cap <= last; cap++)
             if ((ambient & (1UL << cap)) != 0 && LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)
-                Log.Warn($"can't raise ambient capability {Capabilities.NameOf(cap)}: {SysError.Describe(Marshal.GetLastPInvokeError())}");
+                // runc ignores these too: ambient needs the capability in permitted and inheritable.
+                Log.DebugMessage($"can't raise ambient capability {Capabilities.NameOf(cap)}: {SysError.Describe(Marshal.GetLastPInvokeError())}");
     }
 
     private void SwitchUser()

@@ -29,28 +29,40 @@ public static class Log
             throw SysError.Last($"open {path}");
     }
 
-    public static void Error(string message) => Write("error", message, toStderr: true);
-    public static void Warn(string message) => Write("warning", message, toStderr: s_fd < 0);
-    public static void Info(string message) => Write("info", message, toStderr: false);
+    /// <summary>
+    /// An error, as runc's fatal() reports it: into the log, and on stderr as the bare
+    /// message; without --log, logrus itself writes its text line to stderr.
+    /// </summary>
+    public static void Error(string message) => Write("error", message);
+    public static void Warn(string message) => Write("warning", message);
+    public static void Info(string message) => Write("info", message);
 
     public static void DebugMessage(string message)
     {
         if (Debug)
-            Write("debug", message, toStderr: s_fd < 0);
+            Write("debug", message);
     }
 
-    private static void Write(string level, string message, bool toStderr)
+    private static void Write(string level, string message)
     {
         if (s_fd >= 0)
+        {
             Stdio.WriteAll(s_fd, Format(level, message, DateTimeOffset.Now, s_format));
-        if (toStderr)
-            Stdio.Error(message + "\n");
+            if (level == "error")
+                Stdio.Error(message + "\n");
+        }
+        else if (level != "info")
+        {
+            Stdio.Error(Format(level, message, DateTimeOffset.Now, LogFormat.Text));
+        }
     }
 
     /// <summary>One line, as logrus writes it (JSON: level, msg, time in RFC 3339).</summary>
     public static string Format(string level, string message, DateTimeOffset time, LogFormat format)
     {
-        string stamp = time.ToString("yyyy-MM-dd'T'HH:mm:ssK", System.Globalization.CultureInfo.InvariantCulture);
+        // Go's RFC 3339: "Z" for UTC, else the numeric offset.
+        string stamp = time.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+            + (time.Offset == TimeSpan.Zero ? "Z" : time.ToString("zzz", System.Globalization.CultureInfo.InvariantCulture));
         if (format == LogFormat.Json)
         {
             var sb = new StringBuilder(64 + message.Length);

@@ -1,0 +1,28 @@
+using Runcs.Container;
+
+namespace Runcs.Commands;
+
+/// <summary>`create`: a container whose init waits for `start`.</summary>
+public static class CreateCommand
+{
+    public static int Run(CommandContext c)
+    {
+        ContainerFactory.Create(c.Store, Options(c));
+        return 0;
+    }
+
+    /// <summary>The flags create and run share.</summary>
+    public static CreateOptions Options(CommandContext c)
+    {
+        var line = c.Line;
+        string bundle = line.GetString("bundle");
+        return new CreateOptions
+        {
+            Id = c.Id,
+            Bundle = Path.GetFullPath(bundle.Length == 0 ? "." : bundle),
+            PidFile = line.GetString("pid-file") is { Length: > 0 } p ? Path.GetFullPath(p) : null,
+            NoPivot = line.GetBool("no-pivot"),
+            PreserveFds = (int)line.GetUInt("preserve-fds"),
+        };
+    }
+}

@@ -1,0 +1,31 @@
+using Runcs.Container;
+using Runcs.Errors;
+
+namespace Runcs.Commands;
+
+/// <summary>`run`: create and start; in the foreground, wait and exit with the process's status.</summary>
+public static class RunCommand
+{
+    public static int Run(CommandContext c)
+    {
+        var line = c.Line;
+        bool detach = line.GetBool("detach");
+        using var foreground = detach ? null : ForegroundProcess.Prepare(line.GetBool("no-subreaper"));
+        var container = ContainerFactory.Create(c.Store, CreateCommand.Options(c));
+        try
+        {
+            container.Start();
+        }
+        catch (RuntimeError)
+        {
+            container.Delete(force: true);
+            throw;
+        }
+        if (detach)
+            return 0;
+        int status = foreground!.Wait(container.State.InitPid);
+        if (!line.GetBool("keep"))
+            Runcs.Container.Container.Load(c.Store, c.Id).Delete(force: true);
+        return status;
+    }
+}

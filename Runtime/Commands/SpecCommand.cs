@@ -1,0 +1,27 @@
+using Runcs.Errors;
+using Runcs.Oci;
+using Runcs.Sys;
+
+namespace Runcs.Commands;
+
+/// <summary>`spec [--bundle B] [--rootless]`: writes runc's default config.json, never over an existing one.</summary>
+public static class SpecCommand
+{
+    public static int Run(CommandContext c)
+    {
+        string bundle = c.Line.GetString("bundle");
+        string file = Path.Combine(bundle.Length == 0 ? "." : bundle, "config.json");
+        if (File.Exists(file))
+            throw new RuntimeError("File config.json exists. Remove it first");
+        var spec = DefaultSpec.Create(c.Line.GetBool("rootless"), LibC.geteuid(), LibC.getegid());
+        try
+        {
+            File.WriteAllText(file, DefaultSpec.ToJson(spec));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"open {file}: {e.Message}");
+        }
+        return 0;
+    }
+}
