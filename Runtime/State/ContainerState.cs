@@ -1,0 +1,50 @@
+using System.Text.Json.Serialization;
+
+namespace Runcs.State;
+
+/// <summary>
+/// What runcs persists about one container, in &lt;root&gt;/&lt;id&gt;/state.json. This is runcs's own
+/// format (camelCase), not runc's libcontainer state; only the user-visible output
+/// (<see cref="StateFormatter"/>, <see cref="ListFormatter"/>) mimics runc byte for byte.
+/// </summary>
+public sealed class ContainerState
+{
+    /// <summary>The spec's ociVersion (runc prints it as "ociVersion").</summary>
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = "";
+
+    [JsonPropertyName("id")] public string Id { get; set; } = "";
+
+    /// <summary>The init process's pid in the host (runcs's) pid namespace; 0 before it exists.</summary>
+    [JsonPropertyName("initPid")] public int InitPid { get; set; }
+
+    /// <summary>Field 22 (starttime, clock ticks since boot) of /proc/&lt;initPid&gt;/stat, to detect pid reuse.</summary>
+    [JsonPropertyName("initStartTime")] public ulong InitStartTime { get; set; }
+
+    /// <summary>Absolute path of the bundle.</summary>
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+
+    /// <summary>Absolute path of the root filesystem.</summary>
+    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+
+    /// <summary>Creation time (UTC); written as RFC 3339 with Go's trimmed fraction.</summary>
+    [JsonPropertyName("created")]
+    [JsonConverter(typeof(Rfc3339JsonConverter))]
+    public DateTimeOffset Created { get; set; }
+
+    /// <summary>Informational only: `runc state` always prints "" and `runc list` prints the
+    /// owner of the container directory (see <see cref="StateStore.OwnerOf"/>).</summary>
+    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
+
+    /// <summary>The spec's annotations, as given (the "bundle" key is dropped only on output, like runc).</summary>
+    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+
+    /// <summary>cgroup controller (or "" for the v2 unified hierarchy) → absolute cgroup path.</summary>
+    [JsonPropertyName("cgroupPaths")] public Dictionary<string, string>? CgroupPaths { get; set; }
+
+    /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
+    [JsonPropertyName("namespacePaths")] public Dictionary<string, string>? NamespacePaths { get; set; }
+
+    [JsonPropertyName("rootless")] public bool Rootless { get; set; }
+
+    [JsonPropertyName("useSystemdCgroup")] public bool UseSystemdCgroup { get; set; }
+}

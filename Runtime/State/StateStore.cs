@@ -1,0 +1,422 @@
+using System.Text.Json;
+using Runcs.Errors;
+
+namespace Runcs.State;
+
+/// <summary>One row of `runcs list`: the saved state plus what was computed at listing time.</summary>
+public sealed record ListEntry(ContainerState State, ContainerStatus Status, int Pid, string Owner);
+
+/// <summary>
+/// The container state directory: &lt;root&gt; (0700) holds one directory per container
+/// (&lt;root&gt;/&lt;id&gt;, 0711) with state.json (0600) and, between create and start, exec.fifo.
+/// Error texts are runc 1.1's.
+/// </summary>
+public sealed class StateStore
+{
+    public const string StateFileName = "state.json";
+
+    public const string ErrEmptyId = "container id cannot be empty";
+    public const string ErrInvalidId = "invalid container ID format";
+    public const string ErrExists = "container with given ID already exists";
+    public const string ErrNotExist = "container does not exist";
+
+    public StateStore(string root)
+    {
+        if (string.IsNullOrEmpty(root))
+            throw new RuntimeError("invalid root");
+        Root = Path.GetFullPath(root);
+    }
+
+    /// <summary>Absolute path of the state root (e.g. /run/runc).</summary>
+    public string Root { get; }
+
+    /// <summary>Test hook: runs after the temp file is written and synced, before the rename.</summary>
+    internal Action<string>? BeforeRename { get; set; }
+
+    /// <summary>
+    /// runc's rule: non-empty, only [A-Za-z0-9_+,-.] (its regex `^[\w+-\.]+$` has the range
+    /// '+'..'.', which lets ',' in), and not "." or "..".
+    /// </summary>
+    public static void ValidateId(string? id)
+    {
+        if (string.IsNullOrEmpty(id))
+            throw new RuntimeError(ErrEmptyId);
+        if (!IsValidId(id))
+            throw new RuntimeError(ErrInvalidId);
+    }
+
+    public static bool IsValidId(string? id)
+    {
+        if (string.IsNullOrEmpty(id) || id == "." || id == "..")
+            return false;
+        foreach (char c in id)
+        {
+            bool ok = c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9')
+                or '_' or '+' or ',' or '-' or '.';
+            if (!ok)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>&lt;root&gt;/&lt;id&gt; (the id is validated).</summary>
+    public string ContainerDir(string id)
+    {
+        ValidateId(id);
+        return Path.Combine(Root, id);
+    }
+
+    public string StateFile(string id) => Path.Combine(ContainerDir(id), StateFileName);
+
+    /// <summary>Creates the root (and missing parents) with mode 0700 if it does not exist.</summary>
+    public void EnsureRoot()
+    {
+        try
+        {
+            Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"mkdir {Root}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>True if &lt;root&gt;/&lt;id&gt; exists (with or without state.json).</summary>
+    public bool Exists(string id) => Directory.Exists(ContainerDir(id));
+
+    /// <summary>
+    /// Makes &lt;root&gt;/&lt;id&gt; (0711, owned by the effective uid/gid) and returns its path. The
+    /// mkdir is the atomic claim on the id: a second creator gets "container with given ID
+    /// already exists".
+    /// </summary>
+    public unsafe string Create(string id)
+    {
+        var dir = ContainerDir(id);
+        EnsureRoot();
+        var p = StateNative.Path(dir);
+        fixed (byte* path = p)
+        {
+            if (StateNative.mkdir(path, 0x1C9 /* 0711 */) != 0)
+            {
+                int errno = StateNative.Errno;
+                if (errno == StateNative.EEXIST)
+                    throw new RuntimeError(ErrExists);
+                throw new RuntimeError($"mkdir {dir}: {StateNative.ErrnoText(errno)}");
+            }
+            if (StateNative.chown(path, StateNative.geteuid(), StateNative.getegid()) != 0)
+            {
+                int errno = StateNative.Errno;
+                throw new RuntimeError($"chown {dir}: {StateNative.ErrnoText(errno)}");
+            }
+        }
+        return dir;
+    }
+
+    /// <summary>Reads &lt;root&gt;/&lt;id&gt;/state.json; "container does not exist" if the directory or file is missing.</summary>
+    public ContainerState Load(string id)
+    {
+        var file = StateFile(id);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(file);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new RuntimeError(ErrNotExist);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"open {file}: {e.Message}", e);
+        }
+
+        ContainerState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize(data, StateJsonContext.Default.ContainerState);
+        }
+        catch (JsonException e)
+        {
+            throw new RuntimeError($"unable to parse {file}: {e.Message}", e);
+        }
+        if (state is null)
+            throw new RuntimeError($"unable to parse {file}: null state");
+        if (state.Id.Length == 0)
+            state.Id = id;
+        return state;
+    }
+
+    /// <summary>Like <see cref="Load"/> but null when the container does not exist or its state is unreadable.</summary>
+    public ContainerState? TryLoad(string id)
+    {
+        try
+        {
+            return Load(id);
+        }
+        catch (RuntimeError)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Atomically replaces &lt;root&gt;/&lt;id&gt;/state.json: writes a temp file in the same
+    /// directory, fsyncs it, renames it over state.json and fsyncs the directory. A crash
+    /// at any point leaves either the old or the new file, never a torn one.
+    /// </summary>
+    public unsafe void Save(ContainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var dir = ContainerDir(state.Id);
+        if (!Directory.Exists(dir))
+            throw new RuntimeError(ErrNotExist);
+        var target = Path.Combine(dir, StateFileName);
+        var temp = TempPath(dir);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
+
+        bool renamed = false;
+        try
+        {
+            var options = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            };
+            using (var fs = new FileStream(temp, options))
+            {
+                fs.Write(bytes);
+                fs.Flush(flushToDisk: true); // fsync
+            }
+
+            BeforeRename?.Invoke(temp);
+
+            fixed (byte* from = StateNative.Path(temp))
+            fixed (byte* to = StateNative.Path(target))
+            {
+                if (StateNative.rename(from, to) != 0)
+                {
+                    int errno = StateNative.Errno;
+                    throw new RuntimeError($"rename {temp} {target}: {StateNative.ErrnoText(errno)}");
+                }
+            }
+            renamed = true;
+            SyncDir(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"save state of {state.Id}: {e.Message}", e);
+        }
+        finally
+        {
+            if (!renamed)
+            {
+                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+    }
+
+    /// <summary>Deletes &lt;root&gt;/&lt;id&gt; and everything in it; no error if it is already gone.</summary>
+    public void Remove(string id)
+    {
+        var dir = ContainerDir(id);
+        try
+        {
+            var info = new DirectoryInfo(dir);
+            if (!info.Exists && info.LinkTarget is null)
+                return;
+            if (info.LinkTarget is not null)
+            {
+                File.Delete(dir); // a symlink: remove the link, not its target
+                return;
+            }
+            info.Delete(recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"unable to remove container state dir {dir}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Ids of all containers with loadable state, sorted by name (like runc's os.ReadDir).</summary>
+    public IReadOnlyList<string> List()
+    {
+        var ids = new List<string>();
+        foreach (var name in DirectoryNames())
+        {
+            if (IsValidId(name) && TryLoad(name) is not null)
+                ids.Add(name);
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// runc's getContainers: every directory under the root, sorted; unloadable ones are
+    /// reported as "load container NAME: ERROR" on <paramref name="warnings"/> and skipped.
+    /// </summary>
+    public IReadOnlyList<ListEntry> Snapshot(StatusProbe probe, TextWriter? warnings = null)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var entries = new List<ListEntry>();
+        foreach (var name in DirectoryNames())
+        {
+            var dir = Path.Combine(Root, name);
+            var id = StateNative.Stat(dir, -1, out int errno);
+            if (id is null)
+            {
+                if (errno == StateNative.ENOENT)
+                    continue; // raced with a delete
+                throw new RuntimeError($"lstat {dir}: {StateNative.ErrnoText(errno)}");
+            }
+            string owner = Passwd.NameOrNumber(id.Value.Uid);
+            ContainerState state;
+            try
+            {
+                state = Load(name);
+            }
+            catch (RuntimeError e)
+            {
+                warnings?.WriteLine($"load container {name}: {e.Message}");
+                continue;
+            }
+            var status = probe.GetStatus(state, dir);
+            entries.Add(new ListEntry(state, status, StatusProbe.VisiblePid(state, status), owner));
+        }
+        return entries;
+    }
+
+    /// <summary>Owner name of &lt;root&gt;/&lt;id&gt; as `runc list` shows it ("root", or "#UID" if not in /etc/passwd).</summary>
+    public string OwnerOf(string id)
+    {
+        var dir = ContainerDir(id);
+        var st = StateNative.Stat(dir, -1, out int errno);
+        if (st is null)
+            throw errno == StateNative.ENOENT
+                ? new RuntimeError(ErrNotExist)
+                : new RuntimeError($"lstat {dir}: {StateNative.ErrnoText(errno)}");
+        return Passwd.NameOrNumber(st.Value.Uid);
+    }
+
+    /// <summary>
+    /// Takes an exclusive flock on &lt;root&gt;/&lt;id&gt;, waiting for any other holder (another
+    /// runcs command on the same container). Dispose to release. Throws "container does not
+    /// exist" if the directory is missing, including when it was removed while waiting.
+    /// </summary>
+    public IDisposable Lock(string id) => LockCore(id, wait: true)!;
+
+    /// <summary>Like <see cref="Lock"/> but returns null at once if someone else holds the lock.</summary>
+    public IDisposable? TryLock(string id) => LockCore(id, wait: false);
+
+    private unsafe DirLock? LockCore(string id, bool wait)
+    {
+        var dir = ContainerDir(id);
+        var p = StateNative.Path(dir);
+        while (true)
+        {
+            int fd;
+            fixed (byte* path = p)
+                fd = StateNative.open(path, StateNative.O_RDONLY | StateNative.O_CLOEXEC, 0);
+            if (fd < 0)
+            {
+                int errno = StateNative.Errno;
+                if (errno is StateNative.ENOENT or StateNative.ENOTDIR)
+                    throw new RuntimeError(ErrNotExist);
+                throw new RuntimeError($"open {dir}: {StateNative.ErrnoText(errno)}");
+            }
+
+            int op = StateNative.LOCK_EX | (wait ? 0 : StateNative.LOCK_NB);
+            while (StateNative.flock(fd, op) != 0)
+            {
+                int errno = StateNative.Errno;
+                if (errno == StateNative.EINTR)
+                    continue;
+                StateNative.close(fd);
+                if (!wait && errno == StateNative.EAGAIN)
+                    return null;
+                throw new RuntimeError($"flock {dir}: {StateNative.ErrnoText(errno)}");
+            }
+
+            // The directory may have been deleted (and maybe re-created) while we waited:
+            // the lock only counts if the path still names the directory we hold.
+            var held = StateNative.Stat(null, fd, out _);
+            var now = StateNative.Stat(dir, -1, out int statErrno);
+            if (held is { } h && now is { } n && h.Dev == n.Dev && h.Ino == n.Ino)
+                return new DirLock(fd);
+
+            StateNative.flock(fd, StateNative.LOCK_UN);
+            StateNative.close(fd);
+            if (now is null && statErrno is StateNative.ENOENT or StateNative.ENOTDIR)
+                throw new RuntimeError(ErrNotExist);
+            // re-created under the same id: lock the new one
+        }
+    }
+
+    private IEnumerable<string> DirectoryNames()
+    {
+        EnsureRoot();
+        var names = new List<string>();
+        try
+        {
+            foreach (var entry in new DirectoryInfo(Root).EnumerateFileSystemInfos())
+            {
+                // like Go's DirEntry.IsDir: a symlink is not a directory
+                if ((entry.Attributes & FileAttributes.Directory) != 0 && entry.LinkTarget is null)
+                    names.Add(entry.Name);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"open {Root}: {e.Message}", e);
+        }
+        names.Sort(GoStringComparer.Instance);
+        return names;
+    }
+
+    private static string TempPath(string dir)
+        => Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    private static unsafe void SyncDir(string dir)
+    {
+        int fd;
+        fixed (byte* path = StateNative.Path(dir))
+            fd = StateNative.open(path, StateNative.O_RDONLY | StateNative.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw new RuntimeError($"open {dir}: {StateNative.ErrnoText(StateNative.Errno)}");
+        try
+        {
+            if (StateNative.fsync(fd) != 0)
+                throw new RuntimeError($"fsync {dir}: {StateNative.ErrnoText(StateNative.Errno)}");
+        }
+        finally
+        {
+            StateNative.close(fd);
+        }
+    }
+
+    private sealed class DirLock(int fd) : IDisposable
+    {
+        private int _fd = fd;
+
+        public void Dispose()
+        {
+            int fd = Interlocked.Exchange(ref _fd, -1);
+            if (fd >= 0)
+            {
+                StateNative.flock(fd, StateNative.LOCK_UN);
+                StateNative.close(fd);
+            }
+            GC.SuppressFinalize(this);
+        }
+
+        ~DirLock()
+        {
+            int fd = Interlocked.Exchange(ref _fd, -1);
+            if (fd >= 0)
+                StateNative.close(fd);
+        }
+    }
+}
