@@ -1,0 +1,541 @@
+namespace Runcs.Cli;
+
+/// <summary>
+/// The verbs, flags and help texts of runc 1.1 (same names, aliases, types, defaults and
+/// wording), in runc's order. The help command ("help", "h") is handled by the parser.
+/// </summary>
+public static class CommandTable
+{
+    private const string ConsoleSocketUsage =
+        "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal";
+    private const string PidFileUsage = "specify the file to write the process id to";
+    private const string NoPivotUsage =
+        "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk";
+    private const string NoNewKeyringUsage =
+        "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key";
+    private const string PreserveFdsUsage =
+        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)";
+    private const string BundleUsage = "path to the root of the bundle directory, defaults to the current directory";
+    private const string DetachUsage = "detach from the container's process";
+    private const string NoSubreaperUsage = "disable the use of the subreaper used to reap reparented processes";
+    private const string FormatUsage = "select one of: table or json";
+
+    private const string IdArgsUsage = """
+<container-id>
+
+Where "<container-id>" is your name for the instance of the container that you
+are starting. The name you provide for the container instance must be unique on
+your host.
+""";
+
+    private const string CreateDescription = """
+The create command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.
+
+The specification file includes an args parameter. The args parameter is used
+to specify command(s) that get run when the container is started. To change the
+command(s) that get executed on start, edit the args parameter of the spec. See
+"runc spec --help" for more explanation.
+""";
+
+    private const string RunDescription = """
+The run command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.
+
+The specification file includes an args parameter. The args parameter is used
+to specify command(s) that get run when the container is started. To change the
+command(s) that get executed on start, edit the args parameter of the spec. See
+"runc spec --help" for more explanation.
+""";
+
+    private const string UpdateResourcesUsage = """
+path to the file containing the resources to update or '-' to read from the standard input
+
+The accepted format is as follow (unchanged values can be omitted):
+
+{
+  "memory": {
+    "limit": 0,
+    "reservation": 0,
+    "swap": 0
+  },
+  "cpu": {
+    "shares": 0,
+    "quota": 0,
+    "period": 0,
+    "realtimeRuntime": 0,
+    "realtimePeriod": 0,
+    "cpus": "",
+    "mems": ""
+  },
+  "blockIO": {
+    "weight": 0
+  }
+}
+
+Note: if data is to be read from a file or the standard input, all
+other options are ignored.
+
+""";
+
+    private const string SpecDescription = """
+The spec command creates the new specification file named "config.json" for
+the bundle.
+
+The spec generated is just a starter file. Editing of the spec is required to
+achieve desired results. For example, the newly generated spec includes an args
+parameter that is initially set to call the "sh" command when the container is
+started. Calling "sh" may work for an ubuntu container or busybox, but will not
+work for containers that do not include the "sh" program.
+
+EXAMPLE:
+  To run docker's hello-world container one needs to set the args parameter
+in the spec to call hello. This can be done using the sed command or a text
+editor. The following commands create a bundle for hello-world, change the
+default args parameter in the spec from "sh" to "/hello", then run the hello
+command in a new hello-world container named container1:
+
+    mkdir hello
+    cd hello
+    docker pull hello-world
+    docker export $(docker create hello-world) > hello-world.tar
+    mkdir rootfs
+    tar -C rootfs -xf hello-world.tar
+    runc spec
+    sed -i 's;"sh";"/hello";' config.json
+    runc run container1
+
+In the run command above, "container1" is the name for the instance of the
+container that you are starting. The name you provide for the container instance
+must be unique on your host.
+
+An alternative for generating a customized spec config is to use "oci-runtime-tool", the
+sub-command "oci-runtime-tool generate" has lots of options that can be used to do any
+customizations as you want, see runtime-tools (https://github.com/opencontainers/runtime-tools)
+to get more information.
+
+When starting a container through runc, runc needs root privilege. If not
+already running as root, you can use sudo to give runc root privilege. For
+example: "sudo runc start container1" will give runc root privilege to start the
+container on your host.
+
+Alternatively, you can start a rootless container, which has the ability to run
+without root privileges. For this to work, the specification file needs to be
+adjusted accordingly. You can pass the parameter --rootless to this command to
+generate a proper rootless spec file.
+
+Note that --rootless is not needed when you execute runc as the root in a user namespace
+created by an unprivileged user.
+
+""";
+
+    /// <summary>All verbs in runc's order (the order of the COMMANDS list).</summary>
+    public static IReadOnlyList<CommandSpec> Commands { get; } =
+    [
+        new CommandSpec
+        {
+            Name = "checkpoint",
+            Usage = "checkpoint a running container",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+checkpointed.
+""",
+            Description = "The checkpoint command saves the state of the container instance.",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("image-path", FlagKind.String, "path for saving criu image files"),
+                new("work-path", FlagKind.String, "path for saving work files and logs"),
+                new("parent-path", FlagKind.String, "path for previous criu image files in pre-dump"),
+                new("leave-running", FlagKind.Bool, "leave the process running after checkpointing"),
+                new("tcp-established", FlagKind.Bool, "allow open tcp connections"),
+                new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets"),
+                new("shell-job", FlagKind.Bool, "allow shell jobs"),
+                new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages"),
+                new("status-fd", FlagKind.Int, "criu writes \\0 to this FD once lazy-pages is ready", "-1"),
+                new("page-server", FlagKind.String, "ADDRESS:PORT of the page server"),
+                new("file-locks", FlagKind.Bool, "handle file locks, for safety"),
+                new("pre-dump", FlagKind.Bool, "dump container's memory information only, leave the container running after this"),
+                new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'"),
+                new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties"),
+                new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "create",
+            Usage = "create a container",
+            ArgsUsage = IdArgsUsage,
+            Description = CreateDescription,
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("bundle, b", FlagKind.String, BundleUsage),
+                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                new("pid-file", FlagKind.String, PidFileUsage),
+                new("no-pivot", FlagKind.Bool, NoPivotUsage),
+                new("no-new-keyring", FlagKind.Bool, NoNewKeyringUsage),
+                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "delete",
+            Usage = "delete any resources held by the container often used with detached container",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container.
+
+EXAMPLE:
+For example, if the container id is "ubuntu01" and runc list currently shows the
+status of "ubuntu01" as "stopped" the following will delete resources held for
+"ubuntu01" removing "ubuntu01" from the runc list of containers:
+
+       # runc delete ubuntu01
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("force, f", FlagKind.Bool, "Forcibly deletes the container if it is still running (uses SIGKILL)"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "events",
+            Usage = "display container events such as OOM notifications, cpu, memory, and IO usage statistics",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container.
+""",
+            Description = """
+The events command displays information about the container. By default the
+information is displayed once every 5 seconds.
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("interval", FlagKind.Duration, "set the stats collection interval", "5s"),
+                new("stats", FlagKind.Bool, "display the container's stats then exit"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "exec",
+            Usage = "execute new process inside the container",
+            ArgsUsage = """
+<container-id> <command> [command options]  || -p process.json <container-id>
+
+Where "<container-id>" is the name for the instance of the container and
+"<command>" is the command to be executed in the container.
+"<command>" can't be empty unless a "-p" flag provided.
+
+EXAMPLE:
+For example, if the container is configured to run the linux ps command the
+following will output a list of processes running in the container:
+
+       # runc exec <container-id> ps
+""",
+            SkipArgReorder = true,
+            ArgRule = ArgCountRule.Min,
+            MinArgs = 1,
+            Flags =
+            [
+                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                new("cwd", FlagKind.String, "current working directory in the container"),
+                new("env, e", FlagKind.StringSlice, "set environment variables"),
+                new("tty, t", FlagKind.Bool, "allocate a pseudo-TTY"),
+                new("user, u", FlagKind.String, "UID (format: <uid>[:<gid>])"),
+                new("additional-gids, g", FlagKind.Int64Slice, "additional gids"),
+                new("process, p", FlagKind.String, "path to the process.json"),
+                new("detach, d", FlagKind.Bool, DetachUsage),
+                new("pid-file", FlagKind.String, PidFileUsage),
+                new("process-label", FlagKind.String, "set the asm process label for the process commonly used with selinux"),
+                new("apparmor", FlagKind.String, "set the apparmor profile for the process"),
+                new("no-new-privs", FlagKind.Bool, "set the no new privileges value for the process"),
+                new("cap, c", FlagKind.StringSlice, "add a capability to the bounding set for the process") { HelpShowsGivenValues = true },
+                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+                new("cgroup", FlagKind.StringSlice, "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>."),
+                new("ignore-paused", FlagKind.Bool, "allow exec in a paused container"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "kill",
+            Usage = "kill sends the specified signal (default: SIGTERM) to the container's init process",
+            ArgsUsage = """
+<container-id> [signal]
+
+Where "<container-id>" is the name for the instance of the container and
+"[signal]" is the signal to be sent to the init process.
+
+EXAMPLE:
+For example, if the container id is "ubuntu01" the following will send a "KILL"
+signal to the init process of the "ubuntu01" container:
+
+       # runc kill ubuntu01 KILL
+""",
+            ArgRule = ArgCountRule.MinMax,
+            MinArgs = 1,
+            MaxArgs = 2,
+            Flags =
+            [
+                new("all, a", FlagKind.Bool, "send the specified signal to all processes inside the container"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "list",
+            Usage = "lists containers started by runc with the given root",
+            ArgsUsage = """
+
+
+Where the given root is specified via the global option "--root"
+(default: "/run/runc").
+
+EXAMPLE 1:
+To list containers created via the default "--root":
+       # runc list
+
+EXAMPLE 2:
+To list containers created using a non-default value for "--root":
+       # runc --root value list
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 0,
+            Flags =
+            [
+                new("format, f", FlagKind.String, FormatUsage, "table"),
+                new("quiet, q", FlagKind.Bool, "display only container IDs"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "pause",
+            Usage = "pause suspends all processes inside the container",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+paused. 
+""",
+            Description = """
+The pause command suspends all processes in the instance of the container.
+
+Use runc list to identify instances of containers and their current status.
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+        },
+        new CommandSpec
+        {
+            Name = "ps",
+            Usage = "ps displays the processes running inside a container",
+            ArgsUsage = "<container-id> [ps options]",
+            SkipArgReorder = true,
+            ArgRule = ArgCountRule.Min,
+            MinArgs = 1,
+            Flags =
+            [
+                new("format, f", FlagKind.String, FormatUsage, "table"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "restore",
+            Usage = "restore a container from a previous checkpoint",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+restored.
+""",
+            Description = """
+Restores the saved state of the container instance that was previously saved
+using the runc checkpoint command.
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                new("image-path", FlagKind.String, "path to criu image files for restoring"),
+                new("work-path", FlagKind.String, "path for saving work files and logs"),
+                new("tcp-established", FlagKind.Bool, "allow open tcp connections"),
+                new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets"),
+                new("shell-job", FlagKind.Bool, "allow shell jobs"),
+                new("file-locks", FlagKind.Bool, "handle file locks, for safety"),
+                new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'"),
+                new("bundle, b", FlagKind.String, "path to the root of the bundle directory"),
+                new("detach, d", FlagKind.Bool, DetachUsage),
+                new("pid-file", FlagKind.String, PidFileUsage),
+                new("no-subreaper", FlagKind.Bool, NoSubreaperUsage),
+                new("no-pivot", FlagKind.Bool, NoPivotUsage),
+                new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties"),
+                new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images"),
+                new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages"),
+                new("lsm-profile", FlagKind.String, "Specify an LSM profile to be used during restore in the form of TYPE:NAME."),
+                new("lsm-mount-context", FlagKind.String, "Specify an LSM mount context to be used during restore."),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "resume",
+            Usage = "resumes all processes that have been previously paused",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is the name for the instance of the container to be
+resumed.
+""",
+            Description = """
+The resume command resumes all processes in the instance of the container.
+
+Use runc list to identify instances of containers and their current status.
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+        },
+        new CommandSpec
+        {
+            Name = "run",
+            Usage = "create and run a container",
+            ArgsUsage = IdArgsUsage,
+            Description = RunDescription,
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("bundle, b", FlagKind.String, BundleUsage),
+                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                new("detach, d", FlagKind.Bool, DetachUsage),
+                new("keep", FlagKind.Bool, "do not delete the container after it exits"),
+                new("pid-file", FlagKind.String, PidFileUsage),
+                new("no-subreaper", FlagKind.Bool, NoSubreaperUsage),
+                new("no-pivot", FlagKind.Bool, NoPivotUsage),
+                new("no-new-keyring", FlagKind.Bool, NoNewKeyringUsage),
+                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "spec",
+            Usage = "create a new specification file",
+            Description = SpecDescription,
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 0,
+            Flags =
+            [
+                new("bundle, b", FlagKind.String, "path to the root of the bundle directory"),
+                new("rootless", FlagKind.Bool, "generate a configuration for a rootless container"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "start",
+            Usage = "executes the user defined process in a created container",
+            ArgsUsage = IdArgsUsage,
+            Description = "The start command executes the user defined process in a created container.",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+        },
+        new CommandSpec
+        {
+            Name = "state",
+            Usage = "output the state of a container",
+            ArgsUsage = """
+<container-id>
+
+Where "<container-id>" is your name for the instance of the container.
+""",
+            Description = """
+The state command outputs current state information for the
+instance of a container.
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+        },
+        new CommandSpec
+        {
+            Name = "update",
+            Usage = "update container resource constraints",
+            ArgsUsage = "<container-id>",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 1,
+            Flags =
+            [
+                new("resources, r", FlagKind.String, UpdateResourcesUsage),
+                new("blkio-weight", FlagKind.Int, "Specifies per cgroup weight, range is from 10 to 1000", "0"),
+                new("cpu-period", FlagKind.String, "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),
+                new("cpu-quota", FlagKind.String, "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
+                new("cpu-share", FlagKind.String, "CPU shares (relative weight vs. other containers)"),
+                new("cpu-rt-period", FlagKind.String, "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"),
+                new("cpu-rt-runtime", FlagKind.String, "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"),
+                new("cpuset-cpus", FlagKind.String, "CPU(s) to use"),
+                new("cpuset-mems", FlagKind.String, "Memory node(s) to use"),
+                new("kernel-memory", FlagKind.String, "(obsoleted; do not use)"),
+                new("kernel-memory-tcp", FlagKind.String, "(obsoleted; do not use)"),
+                new("memory", FlagKind.String, "Memory limit (in bytes)"),
+                new("memory-reservation", FlagKind.String, "Memory reservation or soft_limit (in bytes)"),
+                new("memory-swap", FlagKind.String, "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
+                new("pids-limit", FlagKind.Int, "Maximum number of pids allowed in the container", "0"),
+                new("l3-cache-schema", FlagKind.String, "The string of Intel RDT/CAT L3 cache schema"),
+                new("mem-bw-schema", FlagKind.String, "The string of Intel RDT/MBA memory bandwidth schema"),
+            ],
+        },
+        new CommandSpec
+        {
+            Name = "features",
+            Usage = "show the enabled features",
+            Description = """
+Show the enabled features.
+   The result is parsable as a JSON.
+   See https://pkg.go.dev/github.com/opencontainers/runc/types/features for the type definition.
+   The types are experimental and subject to change.
+
+""",
+            ArgRule = ArgCountRule.Exact,
+            MinArgs = 0,
+        },
+    ];
+
+    /// <summary>Flags that are parsed but not listed in help (runc 1.1 hides kernel-memory*).</summary>
+    internal static bool IsHiddenFlag(CommandSpec command, FlagSpec flag) =>
+        command.Name == "update" && (flag.Name == "kernel-memory" || flag.Name == "kernel-memory-tcp");
+
+    /// <summary>The verb named <paramref name="name"/> (or one of its aliases), or null.</summary>
+    public static CommandSpec? Find(string name)
+    {
+        foreach (CommandSpec c in Commands)
+            if (c.HasName(name))
+                return c;
+        return null;
+    }
+
+    /// <summary>The global flags; <paramref name="defaultRoot"/> only feeds the help text.</summary>
+    public static IReadOnlyList<FlagSpec> GlobalFlags(string defaultRoot) =>
+    [
+        new("debug", FlagKind.Bool, "enable debug logging"),
+        new("log", FlagKind.String, "set the log file to write runc logs to (default is '/dev/stderr')"),
+        new("log-format", FlagKind.String, "set the log format ('text' (default), or 'json')", "text"),
+        new("root", FlagKind.String, "root directory for storage of container state (this should be located in tmpfs)", defaultRoot),
+        new("criu", FlagKind.String, "path to the criu binary used for checkpoint and restore", "criu"),
+        new("systemd-cgroup", FlagKind.Bool,
+            "enable systemd cgroup support, expects cgroupsPath to be of form \"slice:prefix:name\" for e.g. \"system.slice:runc:434234\""),
+        new("rootless", FlagKind.String, "ignore cgroup permission errors ('true', 'false', or 'auto')", "auto"),
+        HelpFlag,
+        VersionFlag,
+    ];
+
+    internal static readonly FlagSpec HelpFlag = new("help, h", FlagKind.Bool, "show help");
+    internal static readonly FlagSpec VersionFlag = new("version, v", FlagKind.Bool, "print the version");
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using Runcs.Errors;
+
+namespace Runcs.Cli;
+
+/// <summary>
+/// A parsed command line: the global options, the verb, its flags and positional arguments.
+/// Flag accessors take any of a flag's names ("bundle" or "b"); a name the verb does not
+/// define reads as unset (false, "", 0, empty), as urfave/cli does.
+/// </summary>
+public sealed class ParsedCommandLine
+{
+    private readonly Dictionary<string, FlagEntry> _flags;
+
+    internal ParsedCommandLine(GlobalOptions global, CommandSpec? command, IReadOnlyList<string> positionals,
+        IEnumerable<FlagEntry> flags)
+    {
+        Global = global;
+        Command = command;
+        Positionals = positionals;
+        _flags = new Dictionary<string, FlagEntry>(StringComparer.Ordinal);
+        foreach (FlagEntry e in flags)
+            foreach (string n in e.Spec.Names)
+                _flags[n] = e;
+    }
+
+    public GlobalOptions Global { get; }
+
+    /// <summary>The verb's canonical name ("create"...); null when only help or the version is shown.</summary>
+    public string? Verb => Command?.Name;
+
+    public CommandSpec? Command { get; }
+
+    /// <summary>The arguments after the flags (the container id first, for most verbs).</summary>
+    public IReadOnlyList<string> Positionals { get; }
+
+    /// <summary>The first positional, or "" (context.Args().First()).</summary>
+    public string FirstArg => Positionals.Count > 0 ? Positionals[0] : "";
+
+    /// <summary>Help was asked for (-h, --help, "help [verb]", or no verb): print <see cref="HelpText"/> to stdout, exit 0.</summary>
+    public bool HelpShown { get; init; }
+
+    /// <summary>The help to print when <see cref="HelpShown"/>.</summary>
+    public string HelpText { get; init; } = "";
+
+    /// <summary>--version / -v: print <see cref="VersionText"/> to stdout, exit 0.</summary>
+    public bool VersionRequested { get; init; }
+
+    /// <summary>"runc version 1.1.5\ncommit: ...\n".</summary>
+    public string VersionText { get; init; } = "";
+
+    private FlagEntry? Entry(string name) => _flags.GetValueOrDefault(name);
+
+    /// <summary>Whether the flag (under any of its names) was on the command line.</summary>
+    public bool IsSet(string name) => Entry(name)?.IsSet ?? false;
+
+    /// <summary>Whether the verb defines this flag.</summary>
+    public bool HasFlag(string name) => _flags.ContainsKey(name);
+
+    /// <summary>The value of a string flag (or any scalar flag's text): last one given, else its default, else "".</summary>
+    public string GetString(string name)
+    {
+        FlagEntry? e = Entry(name);
+        if (e == null)
+            return "";
+        if (e.Spec.Kind is FlagKind.StringSlice or FlagKind.Int64Slice)
+            return e.Values.Count > 0 ? e.Values[^1] : "";
+        return e.Value ?? e.Spec.Default ?? "";
+    }
+
+    public bool GetBool(string name)
+    {
+        FlagEntry? e = Entry(name);
+        return e?.Value == "true";
+    }
+
+    /// <summary>Every value of a slice flag, in order (a scalar flag gives its value if set).</summary>
+    public IReadOnlyList<string> GetStrings(string name)
+    {
+        FlagEntry? e = Entry(name);
+        if (e == null)
+            return [];
+        if (e.Spec.Kind is FlagKind.StringSlice or FlagKind.Int64Slice)
+            return e.Values.ToArray();
+        return e.IsSet && e.Value != null ? [e.Value] : [];
+    }
+
+    /// <summary>An Int64Slice flag's values (--additional-gids).</summary>
+    public IReadOnlyList<long> GetInt64s(string name)
+    {
+        var result = new List<long>();
+        foreach (string v in GetStrings(name))
+        {
+            NumParseError err = GoStrconv.ParseInt(v, 10, 64, out long n);
+            if (err != NumParseError.None)
+                throw Invalid(name, v, GoStrconv.NumErrorText("ParseInt", v, err));
+            result.Add(n);
+        }
+        return result;
+    }
+
+    /// <summary>The value as a Go int64 (base prefixes 0x/0o/0b/0 and underscores allowed).</summary>
+    public long GetLong(string name) => ParseSigned(name, 64);
+
+    /// <summary>The value as an int; out of range is an error like Go's.</summary>
+    public int GetInt(string name) => (int)ParseSigned(name, 32);
+
+    /// <summary>The value as a Go uint64 (a minus sign is a parse error).</summary>
+    public ulong GetULong(string name) => ParseUnsigned(name, 64);
+
+    public uint GetUInt(string name) => (uint)ParseUnsigned(name, 32);
+
+    /// <summary>A duration flag (--interval), Go syntax.</summary>
+    public TimeSpan GetDuration(string name)
+    {
+        string v = GetString(name);
+        if (v.Length == 0)
+            return TimeSpan.Zero;
+        if (!GoStrconv.TryParseDuration(v, out long ns))
+            throw Invalid(name, v, "parse error");
+        return TimeSpan.FromTicks(ns / 100);
+    }
+
+    private long ParseSigned(string name, int bits)
+    {
+        string v = GetString(name);
+        if (v.Length == 0)
+            return 0;
+        NumParseError err = GoStrconv.ParseInt(v, 0, bits, out long n);
+        if (err != NumParseError.None)
+            throw Invalid(name, v, err == NumParseError.Range ? "value out of range" : "parse error");
+        return n;
+    }
+
+    private ulong ParseUnsigned(string name, int bits)
+    {
+        string v = GetString(name);
+        if (v.Length == 0)
+            return 0;
+        NumParseError err = GoStrconv.ParseUint(v, 0, bits, out ulong n);
+        if (err != NumParseError.None)
+            throw Invalid(name, v, err == NumParseError.Range ? "value out of range" : "parse error");
+        return n;
+    }
+
+    private static UsageError Invalid(string name, string value, string why) =>
+        new($"invalid value {GoStrconv.Quote(value)} for flag -{name}: {why}");
+
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Verb ?? "(none)"} [{string.Join(", ", Positionals)}]");
+}
