@@ -25,13 +25,13 @@ public static class ContainerFactory
 {
     public static Container Create(StateStore store, CreateOptions options)
     {
+        StateStore.ValidateId(options.Id);
         var spec = SpecLoader.Load(options.Bundle);
         SpecValidator.Validate(spec, options.Bundle);
         string rootfs = Path.GetFullPath(spec.Root!.Path, options.Bundle);
         ResolveBindSources(spec, options.Bundle);
         SysctlPolicy.Check(spec);
 
-        StateStore.ValidateId(options.Id);
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
         CgroupManager? cgroup = null;
@@ -53,19 +53,26 @@ public static class ContainerFactory
             cgroup.Create();
 
             var plan = NamespacePlan.For(spec, [fifoFd]);
-            launcher = InitLauncher.Start(plan);
-            cgroup.AddProcess(launcher.Pid);
-            launcher.SendRequest(new InitRequest
+            try
             {
-                ContainerId = options.Id,
-                Rootfs = rootfs,
-                NoPivot = options.NoPivot,
-                FifoFd = fifoFd,
-                PreserveFds = options.PreserveFds,
-                InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
-                Spec = spec,
-            });
-            launcher.WaitReady();
+                launcher = InitLauncher.Start(plan);
+                cgroup.AddProcess(launcher.Pid);
+                launcher.SendRequest(new InitRequest
+                {
+                    ContainerId = options.Id,
+                    Rootfs = rootfs,
+                    NoPivot = options.NoPivot,
+                    FifoFd = fifoFd,
+                    PreserveFds = options.PreserveFds,
+                    InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
+                    Spec = spec,
+                });
+                launcher.WaitReady();
+            }
+            catch (RuntimeError e) when (e is not ConfigError)
+            {
+                throw new RuntimeError("unable to start container process: " + e.Message, e);
+            }
 
             var state = new ContainerState
             {

@@ -1,0 +1,76 @@
+using Xunit;
+
+namespace Runcs.Tests.Integration;
+
+/// <summary>Fifty create/start/kill/delete cycles leave nothing on the host.</summary>
+[Collection("containers")]
+public sealed class LeakTests
+{
+    private static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
+    private static int RuncsProcesses() =>
+        Directory.EnumerateDirectories("/proc").Count(d =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(d, "comm")).Trim() == "runcs";
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    private static List<string> CgroupDirs(string id) =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(h =>
+        {
+            try
+            {
+                return Directory.EnumerateDirectories(h, "*" + id + "*", SearchOption.AllDirectories).ToList();
+            }
+            catch (IOException)
+            {
+                return [];
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return [];
+            }
+        }).ToList();
+
+    private static int ChildCount() =>
+        Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Count(d =>
+        {
+            try
+            {
+                string stat = File.ReadAllText(Path.Combine(d, "stat"));
+                return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1] == Environment.ProcessId.ToString();
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+        });
+
+    [Fact]
+    public void Fifty_lifecycles_leave_no_mount_process_state_or_cgroup()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        string baseId = b.Id;
+        int mounts = MountCount(), children = ChildCount();
+        for (int i = 0; i < 50; i++)
+        {
+            b.Id = $"{baseId}-{i}";
+            Assert.Equal(0, b.Runcs("create", "--bundle", b.Dir, b.Id).ExitCode);
+            Assert.Equal(0, b.Runcs("start", b.Id).ExitCode);
+            Assert.Equal(0, b.Runcs("kill", b.Id, "KILL").ExitCode);
+            ContainerLifecycleTests.WaitFor(() => ContainerLifecycleTests.Status(b) == "stopped");
+            var del = b.Runcs("delete", b.Id);
+            Assert.True(del.ExitCode == 0, del.ToString());
+        }
+        Assert.Empty(Directory.GetDirectories(b.StateRoot));
+        Assert.Empty(CgroupDirs(baseId));
+        Assert.Equal(mounts, MountCount());
+        Assert.Equal(0, RuncsProcesses());
+        ContainerLifecycleTests.WaitFor(() => ChildCount() == children);
+    }
+}
