@@ -42,7 +42,7 @@ case "${1:-build}" in
         exec bash "$ROOT/bench/demo.sh" "$ROOT/out/runcs"
         ;;
     bench)
-        need_packages busybox-static runc crun hyperfine jq util-linux
+        need_packages busybox-static runc crun hyperfine jq util-linux time bc
         build
         exec bash "$ROOT/bench/bench.sh" "$ROOT/out/runcs"
         ;;

@@ -13,16 +13,20 @@ if [ "${RUNCS_BENCH_INSIDE:-}" != 1 ]; then
 fi
 
 mount --make-rprivate /
-hierarchies=$(awk '$9 == "cgroup" && $5 ~ "^/sys/fs/cgroup/" { print $5 " " $11 }' /proc/self/mountinfo)
-mount -t tmpfs -o mode=755 cgroup-v1-only /sys/fs/cgroup
-while read -r dir opts; do
-    mkdir -p "$dir"
-    mount -t cgroup -o "${opts#rw,}" cgroup "$dir"
-done <<< "$hierarchies"
+# A tmpfs with binds of the v1 hierarchies, moved over /sys/fs/cgroup (hiding cgroup2).
+staging=$(mktemp -d /tmp/runcs-bench-cg.XXXXXX)
+mount -t tmpfs -o mode=755 cgroup-v1-only "$staging"
+for dir in $(awk '$9 == "cgroup" && $5 ~ "^/sys/fs/cgroup/" { print $5 }' /proc/self/mountinfo); do
+    mkdir -p "$staging/${dir#/sys/fs/cgroup/}"
+    mount --bind "$dir" "$staging/${dir#/sys/fs/cgroup/}"
+done
+mount --move "$staging" /sys/fs/cgroup
+rmdir "$staging"
 
 work=$(mktemp -d /tmp/runcs-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-bash "$here/make-bundle.sh" "$work/bundle" "$runcs" >/dev/null
+# crun 1.8.1 refuses ociVersion 1.2.0: all three run the bundle runc spec makes.
+bash "$here/make-bundle.sh" "$work/bundle" runc >/dev/null
 cd "$work/bundle"
 jq '.process.terminal = false | .process.args = ["/bin/true"]' config.json > c && mv c config.json
 cp -r "$work/bundle" "$work/sleep-bundle"

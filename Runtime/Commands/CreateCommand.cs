@@ -7,12 +7,13 @@ public static class CreateCommand
 {
     public static int Run(CommandContext c)
     {
-        ContainerFactory.Create(c.Store, Options(c));
+        var (_, io) = ContainerFactory.Create(c.Store, Options(c, detach: true));
+        io.Dispose();
         return 0;
     }
 
     /// <summary>The flags create and run share.</summary>
-    public static CreateOptions Options(CommandContext c)
+    public static CreateOptions Options(CommandContext c, bool detach)
     {
         var line = c.Line;
         string bundle = line.GetString("bundle");
@@ -23,6 +24,8 @@ public static class CreateCommand
             PidFile = line.GetString("pid-file") is { Length: > 0 } p ? Path.GetFullPath(p) : null,
             NoPivot = line.GetBool("no-pivot"),
             PreserveFds = (int)line.GetUInt("preserve-fds"),
+            Detach = detach,
+            ConsoleSocket = line.GetString("console-socket"),
         };
     }
 }

@@ -30,10 +30,19 @@ public static class ExecCommand
         var process = BuildProcess(c, container.State.Bundle);
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(noSubreaper: false);
-        int pid = ExecLauncher.Start(container, process, (int)line.GetUInt("preserve-fds"), line.GetBool("ignore-paused"));
-        if (line.GetString("pid-file") is { Length: > 0 } pidFile)
-            ContainerFactory.WritePidFile(pidFile, pid);
-        return detach ? 0 : foreground!.Wait(pid);
+        var (pid, io) = ExecLauncher.Start(container, process, new ExecOptions
+        {
+            Detach = detach,
+            ConsoleSocket = line.GetString("console-socket"),
+            PreserveFds = (int)line.GetUInt("preserve-fds"),
+            IgnorePaused = line.GetBool("ignore-paused"),
+        });
+        using (io)
+        {
+            if (line.GetString("pid-file") is { Length: > 0 } pidFile)
+                ContainerFactory.WritePidFile(pidFile, pid);
+            return detach ? 0 : foreground!.Wait(pid, io);
+        }
     }
 
     /// <summary>The process: the --process file, or the container's config process changed by the flags (runc's getProcess).</summary>

@@ -11,7 +11,8 @@ public static class RunCommand
         var line = c.Line;
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(line.GetBool("no-subreaper"));
-        var container = ContainerFactory.Create(c.Store, CreateCommand.Options(c));
+        var (container, io) = ContainerFactory.Create(c.Store, CreateCommand.Options(c, detach));
+        using var _ = io;
         try
         {
             container.Start();
@@ -23,7 +24,7 @@ public static class RunCommand
         }
         if (detach)
             return 0;
-        int status = foreground!.Wait(container.State.InitPid);
+        int status = foreground!.Wait(container.State.InitPid, io);
         if (!line.GetBool("keep"))
             Runcs.Container.Container.Load(c.Store, c.Id).Delete(force: true);
         return status;

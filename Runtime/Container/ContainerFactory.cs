@@ -15,6 +15,9 @@ public sealed class CreateOptions
     public string? PidFile { get; init; }
     public bool NoPivot { get; init; }
     public int PreserveFds { get; init; }
+    /// <summary>`create` and `run -d`: the process's stdio is the caller's business.</summary>
+    public bool Detach { get; init; } = true;
+    public string? ConsoleSocket { get; init; }
 }
 
 /// <summary>
@@ -23,7 +26,8 @@ public sealed class CreateOptions
 /// </summary>
 public static class ContainerFactory
 {
-    public static Container Create(StateStore store, CreateOptions options)
+    /// <summary>Creates the container; the returned <see cref="ProcessIo"/> carries its stdio (foreground run forwards it).</summary>
+    public static (Container Container, ProcessIo Io) Create(StateStore store, CreateOptions options)
     {
         StateStore.ValidateId(options.Id);
         var spec = SpecLoader.Load(options.Bundle);
@@ -36,6 +40,7 @@ public static class ContainerFactory
         using var idLock = store.Lock(options.Id);
         CgroupManager? cgroup = null;
         InitLauncher? launcher = null;
+        ProcessIo? io = null;
         int fifoFd = -1;
         try
         {
@@ -52,10 +57,14 @@ public static class ContainerFactory
             cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
             cgroup.Create();
 
-            var plan = NamespacePlan.For(spec, [fifoFd]);
+            var (rootUid, rootGid) = RootIds(spec);
+            io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
+            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
             try
             {
                 launcher = InitLauncher.Start(plan);
+                int consoleFd = io.ConsoleFd;
+                io.CloseChildEnds();
                 cgroup.AddProcess(launcher.Pid);
                 launcher.SendRequest(new InitRequest
                 {
@@ -63,11 +72,13 @@ public static class ContainerFactory
                     Rootfs = rootfs,
                     NoPivot = options.NoPivot,
                     FifoFd = fifoFd,
+                    ConsoleFd = consoleFd,
                     PreserveFds = options.PreserveFds,
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Spec = spec,
                 });
                 launcher.WaitReady();
+                io.StartForwarding();
             }
             catch (RuntimeError e) when (e is not ConfigError)
             {
@@ -90,10 +101,11 @@ public static class ContainerFactory
             store.Save(state);
             if (options.PidFile is not null)
                 WritePidFile(options.PidFile, launcher.Pid);
-            return new Container(store, state);
+            return (new Container(store, state), io);
         }
         catch
         {
+            io?.Dispose();
             if (launcher is not null)
             {
                 LibC.kill(launcher.Pid, 9);
@@ -121,6 +133,14 @@ public static class ContainerFactory
         {
             Logging.Log.Warn($"cleanup after a failed create: {e.Message}");
         }
+    }
+
+    /// <summary>The host uid/gid of the container's root: what its stdio pipes belong to.</summary>
+    public static (uint Uid, uint Gid) RootIds(Spec spec)
+    {
+        static uint Map(List<LinuxIdMapping>? maps) =>
+            maps?.FirstOrDefault(m => m.ContainerId == 0 && m.Size > 0)?.HostId ?? 0;
+        return spec.Linux?.FindNamespace("user") is null ? (0, 0) : (Map(spec.Linux.UidMappings), Map(spec.Linux.GidMappings));
     }
 
     /// <summary>Bind sources relative to the bundle become absolute (runc resolves them from the bundle dir).</summary>

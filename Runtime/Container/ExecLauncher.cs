@@ -4,6 +4,15 @@ using Runcs.State;
 
 namespace Runcs.Container;
 
+/// <summary>The flags of `exec` that are not part of the process.</summary>
+public sealed class ExecOptions
+{
+    public bool Detach { get; init; }
+    public string? ConsoleSocket { get; init; }
+    public int PreserveFds { get; init; }
+    public bool IgnorePaused { get; init; }
+}
+
 /// <summary>
 /// `exec`: a new process in a running container. It joins every namespace of the
 /// container's init (user namespace first, pid namespace through one more fork) and its
@@ -11,25 +20,41 @@ namespace Runcs.Container;
 /// </summary>
 public static class ExecLauncher
 {
-    /// <summary>Starts the process and returns its pid (runcs's child).</summary>
-    public static int Start(Container container, Process process, int preserveFds, bool ignorePaused)
+    /// <summary>Starts the process; returns its pid (runcs's child) and its stdio.</summary>
+    public static (int Pid, ProcessIo Io) Start(Container container, Process process, ExecOptions options)
     {
         switch (container.Status)
         {
             case ContainerStatus.Stopped:
                 throw new RuntimeError("cannot exec in a stopped container");
-            case ContainerStatus.Paused when !ignorePaused:
+            case ContainerStatus.Paused when !options.IgnorePaused:
                 throw new RuntimeError("cannot exec in a paused container (use --ignore-paused to override)");
         }
         var spec = SpecLoader.Load(container.State.Bundle);
         spec.Process = process;
+        var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
+        var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
         var plan = new LaunchPlan
         {
             Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
                 .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
+            InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
+            Stdio = io.ChildStdio,
         };
-        using var launcher = InitLauncher.Start(plan);
+        InitLauncher launcher;
+        try
+        {
+            launcher = InitLauncher.Start(plan);
+        }
+        catch
+        {
+            io.Dispose();
+            throw;
+        }
+        using var _ = launcher;
+        int consoleFd = io.ConsoleFd;
+        io.CloseChildEnds();
         try
         {
             container.Cgroup.AddProcess(launcher.Pid);
@@ -38,15 +63,18 @@ public static class ExecLauncher
                 IsExec = true,
                 ContainerId = container.Id,
                 Rootfs = container.State.Rootfs,
-                PreserveFds = preserveFds,
+                PreserveFds = options.PreserveFds,
+                ConsoleFd = consoleFd,
                 InUserNamespace = paths.ContainsKey("user"),
                 Spec = spec,
             });
             launcher.WaitReady();
-            return launcher.Pid;
+            io.StartForwarding();
+            return (launcher.Pid, io);
         }
         catch
         {
+            io.Dispose();
             Sys.LibC.kill(launcher.Pid, 9);
             Sys.Reaper.Wait(launcher.Pid);
             throw;

@@ -16,6 +16,7 @@ public sealed class ForegroundProcess : IDisposable
 
     private readonly List<PosixSignalRegistration> _registrations = [];
     private volatile int _target;
+    private volatile ProcessIo? _io;
 
     private ForegroundProcess()
     {
@@ -28,6 +29,7 @@ public sealed class ForegroundProcess : IDisposable
         var fg = new ForegroundProcess();
         foreach (int signal in Forwarded)
             fg._registrations.Add(PosixSignalRegistration.Create((PosixSignal)signal, fg.Forward));
+        fg._registrations.Add(PosixSignalRegistration.Create((PosixSignal)Signals.SIGWINCH, fg.Resize));
         return fg;
     }
 
@@ -38,19 +40,36 @@ public sealed class ForegroundProcess : IDisposable
             LibC.kill(_target, (int)context.Signal);
     }
 
-    /// <summary>Reaps children until the process exits; returns its status (128+signal when killed).</summary>
-    public unsafe int Wait(int pid)
+    private void Resize(PosixSignalContext context)
     {
+        context.Cancel = true;
+        _io?.Resize();
+    }
+
+    /// <summary>
+    /// Reaps children until the process exits, lets its output drain and restores the
+    /// terminal; returns its status (128+signal when killed).
+    /// </summary>
+    public unsafe int Wait(int pid, ProcessIo io)
+    {
+        _io = io;
         _target = pid;
+        int exitCode = 255;
         while (true)
         {
             int status;
             int r = LibC.waitpid(-1, &status, 0);
             if (r == pid)
-                return Reaper.ExitCode(status);
+            {
+                exitCode = Reaper.ExitCode(status);
+                break;
+            }
             if (r < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
-                return 255;
+                break;
         }
+        _target = 0;
+        io.Finish();
+        return exitCode;
     }
 
     public void Dispose()

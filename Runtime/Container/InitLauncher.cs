@@ -19,6 +19,8 @@ public sealed class LaunchPlan
     public string? TimeOffsets { get; init; }
     /// <summary>Fds the init inherits besides the sync socket.</summary>
     public List<int> InheritFds { get; init; } = [];
+    /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
+    public int[] Stdio { get; init; } = [-1, -1, -1];
 }
 
 /// <summary>
@@ -72,6 +74,8 @@ public sealed class InitLauncher : IDisposable
             for (int i = 0; i < plan.InheritFds.Count; i++)
                 args.KeepFds[i + 1] = plan.InheritFds[i];
             args.KeepCount = plan.InheritFds.Count + 1;
+            for (int i = 0; i < 3; i++)
+                args.StdioFds[i] = plan.Stdio[i];
 
             using var strings = new NativeStrings();
             args.Argv = strings.Array(["runcs", "init"]);

@@ -17,6 +17,7 @@ internal static unsafe partial class NativeSpawn
         public fixed int JoinTypes[MaxJoin];
         public int KeepCount;
         public fixed int KeepFds[MaxKeep];
+        public fixed int StdioFds[3];
         public int SyncFd;
         public int ExeFd;
         public int SetgroupsAllowed;

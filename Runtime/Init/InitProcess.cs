@@ -58,6 +58,8 @@ public static class InitProcess
             var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace);
             rootfs.Prepare();
             rootfs.PivotInto(request.NoPivot);
+            if (process.Terminal == true)
+                SetupConsole(request, process, bindDevConsole: true);
             if (!string.IsNullOrEmpty(spec.Hostname))
                 sys.SetHostname(spec.Hostname);
             if (!string.IsNullOrEmpty(spec.Domainname))
@@ -65,6 +67,10 @@ public static class InitProcess
             foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
                 sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
             rootfs.Finish();
+        }
+        else if (process.Terminal == true)
+        {
+            SetupConsole(request, process, bindDevConsole: false);
         }
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
@@ -77,6 +83,37 @@ public static class InitProcess
         if (request.FifoFd >= 0)
             WaitForStart(request.FifoFd);
         setup.Exec(executable);
+    }
+
+    /// <summary>
+    /// A pty from the container's own devpts: the master goes to the console socket (to
+    /// runcs, or to the caller of a detached runcs), the slave becomes this process's
+    /// controlling terminal and stdio, and, for the container's init, /dev/console.
+    /// </summary>
+    private static void SetupConsole(InitRequest request, Oci.Process process, bool bindDevConsole)
+    {
+        if (request.ConsoleFd < 0)
+            throw new RuntimeError("process.terminal is set but no console socket was given to the init");
+        var (master, slave) = Terminal.OpenPty();
+        try
+        {
+            if (process.ConsoleSize is { } size && size.Height > 0 && size.Width > 0)
+                Terminal.SetSize(master, new Terminal.WinSize { Rows = (ushort)size.Height, Cols = (ushort)size.Width });
+            if (bindDevConsole)
+            {
+                var sys = LinuxSyscalls.Instance;
+                if (sys.Kind("/dev/console") is null)
+                    sys.CreateFile("/dev/console", 0x1b6);
+                sys.Mount(slave, "/dev/console", "bind", Oci.MountOptions.MS_BIND, null);
+            }
+            UnixSocket.SendFd(request.ConsoleFd, master, slave);
+        }
+        finally
+        {
+            LibC.close(master);
+            LibC.close(request.ConsoleFd);
+        }
+        Terminal.BecomeControllingTerminal(slave);
     }
 
     /// <summary>Blocks until `runcs start` opens exec.fifo for reading.</summary>

@@ -54,6 +54,7 @@ struct runcs_spawn {
 	int32_t join_types[MAX_JOIN];
 	int32_t keep_count;
 	int32_t keep_fds[MAX_KEEP];   /* fds the init inherits (CLOEXEC cleared in the child) */
+	int32_t stdio_fds[3];         /* become the init's fds 0-2; -1 keeps runcs's own */
 	int32_t sync_fd;
 	int32_t exe_fd;               /* the sealed runcs binary */
 	int32_t setgroups_allowed;    /* with a new user namespace: may setgroups() run */
@@ -128,6 +129,9 @@ static __attribute__((noreturn)) void exec_init(const struct runcs_spawn *s)
 	sigset_t none;
 	for (int i = 0; i < s->keep_count; i++)
 		if (fcntl(s->keep_fds[i], F_SETFD, 0) < 0)
+			fail(s, STEP_KEEP_FD);
+	for (int i = 0; i < 3; i++)
+		if (s->stdio_fds[i] >= 0 && dup2(s->stdio_fds[i], i) < 0)
 			fail(s, STEP_KEEP_FD);
 	/* The caller's thread may block signals; the init must start with none blocked. */
 	sigemptyset(&none);

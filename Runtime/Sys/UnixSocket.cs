@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Runcs.Sys;
+
+/// <summary>AF_UNIX sockets: connecting to a path, and passing one fd with SCM_RIGHTS.</summary>
+public static unsafe class UnixSocket
+{
+    private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SCM_RIGHTS = 1;
+    private const int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct IoVec
+    {
+        public void* Base;
+        public nuint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLen;
+        public IoVec* Iov;
+        public nuint IovLen;
+        public void* Control;
+        public nuint ControlLen;
+        public int Flags;
+    }
+
+    /// <summary>A connected SOCK_STREAM socket (close-on-exec) to the socket file at path.</summary>
+    public static int Connect(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path);
+        if (name.Length >= 108)
+            throw new SysError($"connect {path}", 36 /* ENAMETOOLONG */);
+        int fd = LibC.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last("socket");
+        byte* addr = stackalloc byte[110];
+        new Span<byte>(addr, 110).Clear();
+        *(ushort*)addr = AF_UNIX;
+        name.CopyTo(new Span<byte>(addr + 2, 108));
+        if (LibC.connect(fd, addr, 2 + name.Length + 1) < 0)
+        {
+            var error = SysError.Last($"connect {path}");
+            LibC.close(fd);
+            throw error;
+        }
+        return fd;
+    }
+
+    /// <summary>Sends fd with a non-empty payload in one message (go-runc's receiver insists on both).</summary>
+    public static void SendFd(int socket, int fd, string payload)
+    {
+        byte[] data = Encoding.UTF8.GetBytes(payload.Length == 0 ? "\0" : payload);
+        byte* control = stackalloc byte[24]; // CMSG_SPACE(sizeof(int))
+        new Span<byte>(control, 24).Clear();
+        *(ulong*)control = 20; // CMSG_LEN(sizeof(int))
+        *(int*)(control + 8) = SOL_SOCKET;
+        *(int*)(control + 12) = SCM_RIGHTS;
+        *(int*)(control + 16) = fd;
+        fixed (byte* d = data)
+        {
+            var iov = new IoVec { Base = d, Length = (nuint)data.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 24 };
+            nint n;
+            do
+            {
+                n = LibC.sendmsg(socket, &msg, 0);
+            } while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+            if (n < 0)
+                throw SysError.Last("sendmsg (pass terminal master)");
+        }
+    }
+
+    /// <summary>Receives one fd (close-on-exec) and its payload.</summary>
+    public static (int Fd, string Payload) ReceiveFd(int socket)
+    {
+        byte* buffer = stackalloc byte[4096];
+        byte* control = stackalloc byte[24];
+        new Span<byte>(control, 24).Clear();
+        var iov = new IoVec { Base = buffer, Length = 4096 };
+        var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 24 };
+        nint n;
+        do
+        {
+            n = LibC.recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+        } while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+        if (n < 0)
+            throw SysError.Last("recvmsg (receive terminal master)");
+        if (msg.ControlLen < 20 || *(int*)(control + 8) != SOL_SOCKET || *(int*)(control + 12) != SCM_RIGHTS)
+            throw new Errors.RuntimeError("no terminal master received from the container");
+        return (*(int*)(control + 16), Encoding.UTF8.GetString(buffer, (int)n));
+    }
+}
