@@ -1,4 +1,4 @@
-using Runcs.Cli;
+using Runcs.Text;
 using Xunit;
 
 namespace Runcs.Tests.Cli;

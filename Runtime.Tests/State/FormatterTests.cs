@@ -1,4 +1,5 @@
 using Runcs.State;
+using Runcs.Text;
 using Xunit;
 
 namespace Runcs.Tests.State;

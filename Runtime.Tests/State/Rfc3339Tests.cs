@@ -1,4 +1,4 @@
-using Runcs.State;
+using Runcs.Text;
 using Xunit;
 
 namespace Runcs.Tests.State;
@@ -24,6 +24,14 @@ public class Rfc3339Tests
         Assert.Equal("2026-11-29T18:40:12.5+01:00", Rfc3339.FormatNano(Utc(5000000, TimeSpan.FromHours(1))));
         Assert.Equal("2026-11-29T18:40:12-05:30", Rfc3339.FormatNano(Utc(0, new TimeSpan(-5, -30, 0))));
         Assert.Equal("0001-01-01T00:00:00Z", Rfc3339.FormatNano(default));
+    }
+
+    [Fact]
+    public void Format_WholeSeconds()
+    {
+        Assert.Equal("2026-11-29T18:40:12Z", Rfc3339.Format(Utc(1234567)));
+        Assert.Equal("2026-11-29T18:40:12+01:00", Rfc3339.Format(Utc(5000000, TimeSpan.FromHours(1))));
+        Assert.Equal("2026-11-29T18:40:12-05:30", Rfc3339.Format(Utc(0, new TimeSpan(-5, -30, 0))));
     }
 
     [Theory]

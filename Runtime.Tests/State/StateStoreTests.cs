@@ -270,24 +270,13 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal("run", e.State.Id);
         Assert.Equal(ContainerStatus.Running, e.Status);
         Assert.Equal(1234, e.Pid);
-        Assert.Equal(Runcs.State.Passwd.NameOrNumber(0), e.Owner); // the tests run as root
+        Assert.Equal(Runcs.Sys.Passwd.NameOrNumber(0), e.Owner); // the tests run as root
         Assert.Equal(e.Owner, store.OwnerOf("run"));
 
         proc.Clear(); // init died
         e = Assert.Single(store.Snapshot(new StatusProbe(proc)));
         Assert.Equal(ContainerStatus.Stopped, e.Status);
         Assert.Equal(0, e.Pid);
-    }
-
-    [Fact]
-    public void Passwd_FirstMatchAndFallback()
-    {
-        string[] lines = ["root:x:0:0:root:/root:/bin/bash", "", "daemon:x:1:1::/:/bin/false", "dup:x:1:1::/:/bin/false"];
-        Assert.Equal("root", Runcs.State.Passwd.Find(lines, 0));
-        Assert.Equal("daemon", Runcs.State.Passwd.Find(lines, 1));
-        Assert.Null(Runcs.State.Passwd.Find(lines, 1000));
-        Assert.Equal("#4242424", Runcs.State.Passwd.NameOrNumber(4242424)); // not in /etc/passwd
-        Assert.Equal("root", Runcs.State.Passwd.NameOrNumber(0));
     }
 
     // ---- locking ----

@@ -6,19 +6,36 @@ namespace Runcs.Cli;
 /// </summary>
 public static class CommandTable
 {
-    private const string ConsoleSocketUsage =
-        "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal";
-    private const string PidFileUsage = "specify the file to write the process id to";
-    private const string NoPivotUsage =
-        "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk";
-    private const string NoNewKeyringUsage =
-        "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key";
-    private const string PreserveFdsUsage =
-        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)";
-    private const string BundleUsage = "path to the root of the bundle directory, defaults to the current directory";
-    private const string DetachUsage = "detach from the container's process";
-    private const string NoSubreaperUsage = "disable the use of the subreaper used to reap reparented processes";
-    private const string FormatUsage = "select one of: table or json";
+    // Flags several verbs declare alike (FlagSpec is immutable, so one instance serves all).
+    // Declared before Commands: static initializers run in textual order.
+    private static readonly FlagSpec Bundle =
+        new("bundle, b", FlagKind.String, "path to the root of the bundle directory, defaults to the current directory");
+    private static readonly FlagSpec BundleNoDefault = new("bundle, b", FlagKind.String, "path to the root of the bundle directory");
+    private static readonly FlagSpec ConsoleSocket = new("console-socket", FlagKind.String,
+        "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal");
+    private static readonly FlagSpec PidFile = new("pid-file", FlagKind.String, "specify the file to write the process id to");
+    private static readonly FlagSpec NoPivot = new("no-pivot", FlagKind.Bool,
+        "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk");
+    private static readonly FlagSpec NoNewKeyring = new("no-new-keyring", FlagKind.Bool,
+        "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key");
+    private static readonly FlagSpec PreserveFds = new("preserve-fds", FlagKind.Int,
+        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)", "0");
+    private static readonly FlagSpec Detach = new("detach, d", FlagKind.Bool, "detach from the container's process");
+    private static readonly FlagSpec NoSubreaper =
+        new("no-subreaper", FlagKind.Bool, "disable the use of the subreaper used to reap reparented processes");
+    private static readonly FlagSpec Format = new("format, f", FlagKind.String, "select one of: table or json", "table");
+
+    // criu options shared by checkpoint and restore.
+    private static readonly FlagSpec WorkPath = new("work-path", FlagKind.String, "path for saving work files and logs");
+    private static readonly FlagSpec TcpEstablished = new("tcp-established", FlagKind.Bool, "allow open tcp connections");
+    private static readonly FlagSpec ExtUnixSk = new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets");
+    private static readonly FlagSpec ShellJob = new("shell-job", FlagKind.Bool, "allow shell jobs");
+    private static readonly FlagSpec LazyPages = new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages");
+    private static readonly FlagSpec FileLocks = new("file-locks", FlagKind.Bool, "handle file locks, for safety");
+    private static readonly FlagSpec ManageCgroupsMode =
+        new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'");
+    private static readonly FlagSpec EmptyNs = new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties");
+    private static readonly FlagSpec AutoDedup = new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images");
 
     private const string IdArgsUsage = """
 <container-id>
@@ -28,19 +45,9 @@ are starting. The name you provide for the container instance must be unique on
 your host.
 """;
 
-    private const string CreateDescription = """
-The create command creates an instance of a container for a bundle. The bundle
-is a directory with a specification file named "config.json" and a root
-filesystem.
-
-The specification file includes an args parameter. The args parameter is used
-to specify command(s) that get run when the container is started. To change the
-command(s) that get executed on start, edit the args parameter of the spec. See
-"runc spec --help" for more explanation.
-""";
-
-    private const string RunDescription = """
-The run command creates an instance of a container for a bundle. The bundle
+    /// <summary>create's and run's description after "The create"/"The run".</summary>
+    private const string CreatesInstanceDescription = """
+ command creates an instance of a container for a bundle. The bundle
 is a directory with a specification file named "config.json" and a root
 filesystem.
 
@@ -150,20 +157,20 @@ checkpointed.
             Flags =
             [
                 new("image-path", FlagKind.String, "path for saving criu image files"),
-                new("work-path", FlagKind.String, "path for saving work files and logs"),
+                WorkPath,
                 new("parent-path", FlagKind.String, "path for previous criu image files in pre-dump"),
                 new("leave-running", FlagKind.Bool, "leave the process running after checkpointing"),
-                new("tcp-established", FlagKind.Bool, "allow open tcp connections"),
-                new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets"),
-                new("shell-job", FlagKind.Bool, "allow shell jobs"),
-                new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages"),
+                TcpEstablished,
+                ExtUnixSk,
+                ShellJob,
+                LazyPages,
                 new("status-fd", FlagKind.Int, "criu writes \\0 to this FD once lazy-pages is ready", "-1"),
                 new("page-server", FlagKind.String, "ADDRESS:PORT of the page server"),
-                new("file-locks", FlagKind.Bool, "handle file locks, for safety"),
+                FileLocks,
                 new("pre-dump", FlagKind.Bool, "dump container's memory information only, leave the container running after this"),
-                new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'"),
-                new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties"),
-                new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images"),
+                ManageCgroupsMode,
+                EmptyNs,
+                AutoDedup,
             ],
         },
         new CommandSpec
@@ -171,17 +178,17 @@ checkpointed.
             Name = "create",
             Usage = "create a container",
             ArgsUsage = IdArgsUsage,
-            Description = CreateDescription,
+            Description = "The create" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
             Flags =
             [
-                new("bundle, b", FlagKind.String, BundleUsage),
-                new("console-socket", FlagKind.String, ConsoleSocketUsage),
-                new("pid-file", FlagKind.String, PidFileUsage),
-                new("no-pivot", FlagKind.Bool, NoPivotUsage),
-                new("no-new-keyring", FlagKind.Bool, NoNewKeyringUsage),
-                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+                Bundle,
+                ConsoleSocket,
+                PidFile,
+                NoPivot,
+                NoNewKeyring,
+                PreserveFds,
             ],
         },
         new CommandSpec
@@ -250,20 +257,20 @@ following will output a list of processes running in the container:
             MinArgs = 1,
             Flags =
             [
-                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                ConsoleSocket,
                 new("cwd", FlagKind.String, "current working directory in the container"),
                 new("env, e", FlagKind.StringSlice, "set environment variables"),
                 new("tty, t", FlagKind.Bool, "allocate a pseudo-TTY"),
                 new("user, u", FlagKind.String, "UID (format: <uid>[:<gid>])"),
                 new("additional-gids, g", FlagKind.Int64Slice, "additional gids"),
                 new("process, p", FlagKind.String, "path to the process.json"),
-                new("detach, d", FlagKind.Bool, DetachUsage),
-                new("pid-file", FlagKind.String, PidFileUsage),
+                Detach,
+                PidFile,
                 new("process-label", FlagKind.String, "set the asm process label for the process commonly used with selinux"),
                 new("apparmor", FlagKind.String, "set the apparmor profile for the process"),
                 new("no-new-privs", FlagKind.Bool, "set the no new privileges value for the process"),
                 new("cap, c", FlagKind.StringSlice, "add a capability to the bounding set for the process") { HelpShowsGivenValues = true },
-                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+                PreserveFds,
                 new("cgroup", FlagKind.StringSlice, "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>."),
                 new("ignore-paused", FlagKind.Bool, "allow exec in a paused container"),
             ],
@@ -314,7 +321,7 @@ To list containers created using a non-default value for "--root":
             MinArgs = 0,
             Flags =
             [
-                new("format, f", FlagKind.String, FormatUsage, "table"),
+                Format,
                 new("quiet, q", FlagKind.Bool, "display only container IDs"),
             ],
         },
@@ -346,7 +353,7 @@ Use runc list to identify instances of containers and their current status.
             MinArgs = 1,
             Flags =
             [
-                new("format, f", FlagKind.String, FormatUsage, "table"),
+                Format,
             ],
         },
         new CommandSpec
@@ -367,22 +374,22 @@ using the runc checkpoint command.
             MinArgs = 1,
             Flags =
             [
-                new("console-socket", FlagKind.String, ConsoleSocketUsage),
+                ConsoleSocket,
                 new("image-path", FlagKind.String, "path to criu image files for restoring"),
-                new("work-path", FlagKind.String, "path for saving work files and logs"),
-                new("tcp-established", FlagKind.Bool, "allow open tcp connections"),
-                new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets"),
-                new("shell-job", FlagKind.Bool, "allow shell jobs"),
-                new("file-locks", FlagKind.Bool, "handle file locks, for safety"),
-                new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'"),
-                new("bundle, b", FlagKind.String, "path to the root of the bundle directory"),
-                new("detach, d", FlagKind.Bool, DetachUsage),
-                new("pid-file", FlagKind.String, PidFileUsage),
-                new("no-subreaper", FlagKind.Bool, NoSubreaperUsage),
-                new("no-pivot", FlagKind.Bool, NoPivotUsage),
-                new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties"),
-                new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images"),
-                new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages"),
+                WorkPath,
+                TcpEstablished,
+                ExtUnixSk,
+                ShellJob,
+                FileLocks,
+                ManageCgroupsMode,
+                BundleNoDefault,
+                Detach,
+                PidFile,
+                NoSubreaper,
+                NoPivot,
+                EmptyNs,
+                AutoDedup,
+                LazyPages,
                 new("lsm-profile", FlagKind.String, "Specify an LSM profile to be used during restore in the form of TYPE:NAME."),
                 new("lsm-mount-context", FlagKind.String, "Specify an LSM mount context to be used during restore."),
             ],
@@ -410,20 +417,20 @@ Use runc list to identify instances of containers and their current status.
             Name = "run",
             Usage = "create and run a container",
             ArgsUsage = IdArgsUsage,
-            Description = RunDescription,
+            Description = "The run" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
             Flags =
             [
-                new("bundle, b", FlagKind.String, BundleUsage),
-                new("console-socket", FlagKind.String, ConsoleSocketUsage),
-                new("detach, d", FlagKind.Bool, DetachUsage),
+                Bundle,
+                ConsoleSocket,
+                Detach,
                 new("keep", FlagKind.Bool, "do not delete the container after it exits"),
-                new("pid-file", FlagKind.String, PidFileUsage),
-                new("no-subreaper", FlagKind.Bool, NoSubreaperUsage),
-                new("no-pivot", FlagKind.Bool, NoPivotUsage),
-                new("no-new-keyring", FlagKind.Bool, NoNewKeyringUsage),
-                new("preserve-fds", FlagKind.Int, PreserveFdsUsage, "0"),
+                PidFile,
+                NoSubreaper,
+                NoPivot,
+                NoNewKeyring,
+                PreserveFds,
             ],
         },
         new CommandSpec
@@ -435,7 +442,7 @@ Use runc list to identify instances of containers and their current status.
             MinArgs = 0,
             Flags =
             [
-                new("bundle, b", FlagKind.String, "path to the root of the bundle directory"),
+                BundleNoDefault,
                 new("rootless", FlagKind.Bool, "generate a configuration for a rootless container"),
             ],
         },

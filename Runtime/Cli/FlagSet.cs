@@ -1,3 +1,5 @@
+using Runcs.Text;
+
 namespace Runcs.Cli;
 
 /// <summary>The values one flag received on the command line (shared by all its names).</summary>

@@ -1,3 +1,5 @@
+using Runcs.Text;
+
 namespace Runcs.Cli;
 
 /// <summary>The value type of a flag, as urfave/cli v1 declares it (it decides how a value is parsed and shown).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Runcs.Errors;
+using Runcs.Text;
 
 namespace Runcs.Cli;
 

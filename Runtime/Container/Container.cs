@@ -56,7 +56,20 @@ public sealed class Container
                 throw new RuntimeError($"cannot start a container in the {s.ToRuncString()} state");
         }
         ReleaseInit();
+        try
+        {
+            HookRunner.Run("poststart", State.Hooks?.Poststart, HookState("running"));
+        }
+        catch (RuntimeError)
+        {
+            // As runc: a failed poststart hook fails start and takes the container down.
+            KillAndWait();
+            throw;
+        }
     }
+
+    private string HookState(string status) => HookRunner.StateJson(State.OciVersion, Id, status,
+        status == "stopped" ? 0 : State.InitPid, State.Bundle, State.Annotations);
 
     /// <summary>
     /// Opens exec.fifo without blocking, then waits for the init's byte while watching that
@@ -178,6 +191,7 @@ public sealed class Container
             Thread.Sleep(5);
         }
         Cgroup.Destroy();
+        HookRunner.RunWarnOnly("poststop", State.Hooks?.Poststop, HookState("stopped"));
         _store.Remove(Id);
     }
 

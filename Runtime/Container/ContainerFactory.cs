@@ -70,6 +70,7 @@ public static class ContainerFactory
                 {
                     ContainerId = options.Id,
                     Rootfs = rootfs,
+                    Bundle = options.Bundle,
                     NoPivot = options.NoPivot,
                     FifoFd = fifoFd,
                     ConsoleFd = consoleFd,
@@ -77,7 +78,13 @@ public static class ContainerFactory
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Spec = spec,
                 });
-                launcher.WaitReady();
+                int initPid = launcher.Pid;
+                launcher.WaitReady(() =>
+                {
+                    string state = HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
+                    HookRunner.Run("prestart", spec.Hooks?.Prestart, state);
+                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, state);
+                });
                 io.StartForwarding();
             }
             catch (RuntimeError e) when (e is not ConfigError)
@@ -97,6 +104,7 @@ public static class ContainerFactory
                 Annotations = spec.Annotations,
                 CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
                 NamespacePaths = NamespacePlan.PathsOf(spec, launcher.Pid),
+                Hooks = spec.Hooks,
             };
             store.Save(state);
             if (options.PidFile is not null)

@@ -177,19 +177,27 @@ public sealed class InitLauncher : IDisposable
 
     /// <summary>
     /// Waits for the init's verdict: it reports ready, or an error that becomes this
-    /// command's error, or it dies.
+    /// command's error, or it dies. On the way it may ask for the prestart and
+    /// createRuntime hooks (its mounts are made, pivot_root is not).
     /// </summary>
-    public void WaitReady()
+    public void WaitReady(Action? runCreateRuntimeHooks = null)
     {
-        var (tag, _, payload) = Channel.Receive();
-        switch (tag)
+        while (true)
         {
-            case SyncChannel.Ready:
-                return;
-            case SyncChannel.InitError:
-                throw new RuntimeError(Encoding.UTF8.GetString(payload));
-            default:
-                throw new RuntimeError("container init exited unexpectedly");
+            var (tag, _, payload) = Channel.Receive();
+            switch (tag)
+            {
+                case SyncChannel.Ready:
+                    return;
+                case SyncChannel.RunCreateRuntimeHooks when runCreateRuntimeHooks is not null:
+                    runCreateRuntimeHooks();
+                    Channel.Send(SyncChannel.HooksDone);
+                    break;
+                case SyncChannel.InitError:
+                    throw new RuntimeError(Encoding.UTF8.GetString(payload));
+                default:
+                    throw new RuntimeError("container init exited unexpectedly");
+            }
         }
     }
 

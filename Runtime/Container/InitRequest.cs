@@ -13,6 +13,7 @@ public sealed class InitRequest
     [JsonPropertyName("exec")] public bool IsExec { get; set; }
     [JsonPropertyName("id")] public string ContainerId { get; set; } = "";
     [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
     [JsonPropertyName("noPivot")] public bool NoPivot { get; set; }
     /// <summary>O_PATH fd of exec.fifo (create), or -1 (exec starts at once).</summary>
     [JsonPropertyName("fifoFd")] public int FifoFd { get; set; } = -1;

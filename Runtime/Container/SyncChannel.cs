@@ -13,7 +13,8 @@ public sealed unsafe class SyncChannel : IDisposable
     // From nsexec.c (C stage).
     public const byte UserNamespaceReady = (byte)'U', InitPid = (byte)'P', CStageErrno = (byte)'E', CStageStep = (byte)'S';
     // Between parent and init (managed stages).
-    public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G';
+    public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G',
+        RunCreateRuntimeHooks = (byte)'H', HooksDone = (byte)'h';
 
     public SyncChannel(int fd) => Fd = fd;
 

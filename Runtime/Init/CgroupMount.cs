@@ -1,3 +1,4 @@
+using Runcs.Cgroups;
 using Runcs.Oci;
 using Runcs.Sys;
 using static Runcs.Oci.MountOptions;
@@ -15,7 +16,7 @@ public sealed class CgroupMount(ISyscalls sys, string rootfs)
     {
         SecureJoin.MkdirAll(sys, rootfs, dest);
         var mounts = MountInfoEntry.ReadSelf();
-        var own = OwnCgroups();
+        var own = CgroupManager.OwnCgroups();
         ulong flags = opts.Flags & ~MS_RDONLY;
         if (mounts.Any(m => m.MountPoint == "/sys/fs/cgroup" && m.FsType == "cgroup2"))
         {
@@ -59,18 +60,5 @@ public sealed class CgroupMount(ISyscalls sys, string rootfs)
         if (mountRoot != "/" && path.StartsWith(mountRoot, StringComparison.Ordinal))
             path = path[mountRoot.Length..];
         return path == "/" ? "" : path;
-    }
-
-    /// <summary>/proc/self/cgroup as controllers → path ("" is the v2 hierarchy).</summary>
-    private static Dictionary<string, string> OwnCgroups()
-    {
-        var map = new Dictionary<string, string>();
-        foreach (string line in File.ReadAllLines("/proc/self/cgroup"))
-        {
-            string[] parts = line.Split(':', 3);
-            if (parts.Length == 3)
-                map[parts[1]] = parts[2];
-        }
-        return map;
     }
 }

@@ -57,6 +57,7 @@ public static class InitProcess
         {
             var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace);
             rootfs.Prepare();
+            RunCreateHooks(request, channel);
             rootfs.PivotInto(request.NoPivot);
             if (process.Terminal == true)
                 SetupConsole(request, process, bindDevConsole: true);
@@ -82,8 +83,33 @@ public static class InitProcess
         channel.Dispose();
         if (request.FifoFd >= 0)
             WaitForStart(request.FifoFd);
+        HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
         setup.Exec(executable);
     }
+
+    /// <summary>
+    /// The mounts are made and pivot_root is still to come: the parent runs prestart and
+    /// createRuntime hooks (in the runtime's namespaces), then createContainer hooks run
+    /// here, in the container's, as the spec and runc order them.
+    /// </summary>
+    private static void RunCreateHooks(InitRequest request, SyncChannel channel)
+    {
+        var hooks = request.Spec.Hooks;
+        if (hooks is null)
+            return;
+        if (hooks.Prestart is { Count: > 0 } || hooks.CreateRuntime is { Count: > 0 })
+        {
+            channel.Send(SyncChannel.RunCreateRuntimeHooks);
+            var (tag, _, _) = channel.Receive();
+            if (tag != SyncChannel.HooksDone)
+                throw new RuntimeError("runtime hooks did not complete");
+        }
+        HookRunner.Run("createContainer", hooks.CreateContainer, StateForHooks(request, "creating"));
+    }
+
+    private static string StateForHooks(InitRequest request, string status) =>
+        HookRunner.StateJson(request.Spec.OciVersion, request.ContainerId, status, Environment.ProcessId,
+            request.Bundle, request.Spec.Annotations);
 
     /// <summary>
     /// A pty from the container's own devpts: the master goes to the console socket (to

@@ -1,5 +1,6 @@
 using System.Text;
 using Runcs.Sys;
+using Runcs.Text;
 
 namespace Runcs.Logging;
 
@@ -60,20 +61,18 @@ public static class Log
     /// <summary>One line, as logrus writes it (JSON: level, msg, time in RFC 3339).</summary>
     public static string Format(string level, string message, DateTimeOffset time, LogFormat format)
     {
-        // Go's RFC 3339: "Z" for UTC, else the numeric offset.
-        string stamp = time.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
-            + (time.Offset == TimeSpan.Zero ? "Z" : time.ToString("zzz", System.Globalization.CultureInfo.InvariantCulture));
+        string stamp = Rfc3339.Format(time);
         if (format == LogFormat.Json)
         {
             var sb = new StringBuilder(64 + message.Length);
             sb.Append("{\"level\":\"").Append(level).Append("\",\"msg\":");
-            JsonText.AppendString(sb, message);
+            GoJson.WriteString(sb, message); // logrus's JSONFormatter: encoding/json
             sb.Append(",\"time\":\"").Append(stamp).Append("\"}\n");
             return sb.ToString();
         }
         var text = new StringBuilder();
         text.Append("time=\"").Append(stamp).Append("\" level=").Append(level).Append(" msg=");
-        JsonText.AppendString(text, message);
+        text.Append(GoStrconv.Quote(message)); // logrus's TextFormatter: %q
         return text.Append('\n').ToString();
     }
 }

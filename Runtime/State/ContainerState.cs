@@ -47,4 +47,7 @@ public sealed class ContainerState
     [JsonPropertyName("rootless")] public bool Rootless { get; set; }
 
     [JsonPropertyName("useSystemdCgroup")] public bool UseSystemdCgroup { get; set; }
+
+    /// <summary>The config's hooks, kept for poststart (`start`) and poststop (`delete`) without re-reading config.json.</summary>
+    [JsonPropertyName("hooks")] public Runcs.Oci.Hooks? Hooks { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Runcs.Text;
 
 namespace Runcs.State;
 

@@ -1,5 +1,7 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Runcs.Errors;
+using Runcs.Sys;
 
 namespace Runcs.State;
 
@@ -19,6 +21,8 @@ public sealed class StateStore
     public const string ErrInvalidId = "invalid container ID format";
     public const string ErrExists = "container with given ID already exists";
     public const string ErrNotExist = "container does not exist";
+
+    private const int LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
     public StateStore(string root)
     {
@@ -89,26 +93,19 @@ public sealed class StateStore
     /// mkdir is the atomic claim on the id: a second creator gets "container with given ID
     /// already exists".
     /// </summary>
-    public unsafe string Create(string id)
+    public string Create(string id)
     {
         var dir = ContainerDir(id);
         EnsureRoot();
-        var p = StateNative.Path(dir);
-        fixed (byte* path = p)
+        if (LibC.mkdir(dir, 0x1C9 /* 0711 */) != 0)
         {
-            if (StateNative.mkdir(path, 0x1C9 /* 0711 */) != 0)
-            {
-                int errno = StateNative.Errno;
-                if (errno == StateNative.EEXIST)
-                    throw new RuntimeError(ErrExists);
-                throw new RuntimeError($"mkdir {dir}: {StateNative.ErrnoText(errno)}");
-            }
-            if (StateNative.chown(path, StateNative.geteuid(), StateNative.getegid()) != 0)
-            {
-                int errno = StateNative.Errno;
-                throw new RuntimeError($"chown {dir}: {StateNative.ErrnoText(errno)}");
-            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.EEXIST)
+                throw new RuntimeError(ErrExists);
+            throw new SysError($"mkdir {dir}", errno);
         }
+        if (LibC.chown(dir, LibC.geteuid(), LibC.getegid()) != 0)
+            throw SysError.Last($"chown {dir}");
         return dir;
     }
 
@@ -164,7 +161,7 @@ public sealed class StateStore
     /// directory, fsyncs it, renames it over state.json and fsyncs the directory. A crash
     /// at any point leaves either the old or the new file, never a torn one.
     /// </summary>
-    public unsafe void Save(ContainerState state)
+    public void Save(ContainerState state)
     {
         ArgumentNullException.ThrowIfNull(state);
         var dir = ContainerDir(state.Id);
@@ -192,15 +189,8 @@ public sealed class StateStore
 
             BeforeRename?.Invoke(temp);
 
-            fixed (byte* from = StateNative.Path(temp))
-            fixed (byte* to = StateNative.Path(target))
-            {
-                if (StateNative.rename(from, to) != 0)
-                {
-                    int errno = StateNative.Errno;
-                    throw new RuntimeError($"rename {temp} {target}: {StateNative.ErrnoText(errno)}");
-                }
-            }
+            if (LibC.rename(temp, target) != 0)
+                throw SysError.Last($"rename {temp} {target}");
             renamed = true;
             SyncDir(dir);
         }
@@ -265,14 +255,9 @@ public sealed class StateStore
         foreach (var name in DirectoryNames())
         {
             var dir = Path.Combine(Root, name);
-            var id = StateNative.Stat(dir, -1, out int errno);
-            if (id is null)
-            {
-                if (errno == StateNative.ENOENT)
-                    continue; // raced with a delete
-                throw new RuntimeError($"lstat {dir}: {StateNative.ErrnoText(errno)}");
-            }
-            string owner = Passwd.NameOrNumber(id.Value.Uid);
+            if (!Lstat(dir, out FileStat.Stat st))
+                continue; // raced with a delete
+            string owner = Passwd.NameOrNumber(st.Uid);
             ContainerState state;
             try
             {
@@ -293,12 +278,22 @@ public sealed class StateStore
     public string OwnerOf(string id)
     {
         var dir = ContainerDir(id);
-        var st = StateNative.Stat(dir, -1, out int errno);
-        if (st is null)
-            throw errno == StateNative.ENOENT
-                ? new RuntimeError(ErrNotExist)
-                : new RuntimeError($"lstat {dir}: {StateNative.ErrnoText(errno)}");
-        return Passwd.NameOrNumber(st.Value.Uid);
+        if (!Lstat(dir, out FileStat.Stat st))
+            throw new RuntimeError(ErrNotExist);
+        return Passwd.NameOrNumber(st.Uid);
+    }
+
+    /// <summary>lstat(2) worded like Go's os.Lstat; false when the path does not exist.</summary>
+    private static bool Lstat(string path, out FileStat.Stat st)
+    {
+        try
+        {
+            return FileStat.TryLstat(path, out st);
+        }
+        catch (SysError e)
+        {
+            throw new SysError($"lstat {path}", e.Errno);
+        }
     }
 
     /// <summary>
@@ -311,45 +306,52 @@ public sealed class StateStore
     /// <summary>Like <see cref="Lock"/> but returns null at once if someone else holds the lock.</summary>
     public IDisposable? TryLock(string id) => LockCore(id, wait: false);
 
-    private unsafe DirLock? LockCore(string id, bool wait)
+    private DirLock? LockCore(string id, bool wait)
     {
         var dir = ContainerDir(id);
-        var p = StateNative.Path(dir);
         while (true)
         {
-            int fd;
-            fixed (byte* path = p)
-                fd = StateNative.open(path, StateNative.O_RDONLY | StateNative.O_CLOEXEC, 0);
+            int fd = LibC.open(dir, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC, 0);
             if (fd < 0)
             {
-                int errno = StateNative.Errno;
-                if (errno is StateNative.ENOENT or StateNative.ENOTDIR)
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno is Errno.ENOENT or Errno.ENOTDIR)
                     throw new RuntimeError(ErrNotExist);
-                throw new RuntimeError($"open {dir}: {StateNative.ErrnoText(errno)}");
+                throw new SysError($"open {dir}", errno);
             }
 
-            int op = StateNative.LOCK_EX | (wait ? 0 : StateNative.LOCK_NB);
-            while (StateNative.flock(fd, op) != 0)
+            int op = LOCK_EX | (wait ? 0 : LOCK_NB);
+            while (LibC.flock(fd, op) != 0)
             {
-                int errno = StateNative.Errno;
-                if (errno == StateNative.EINTR)
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.EINTR)
                     continue;
-                StateNative.close(fd);
-                if (!wait && errno == StateNative.EAGAIN)
+                LibC.close(fd);
+                if (!wait && errno == Errno.EAGAIN)
                     return null;
-                throw new RuntimeError($"flock {dir}: {StateNative.ErrnoText(errno)}");
+                throw new SysError($"flock {dir}", errno);
             }
 
             // The directory may have been deleted (and maybe re-created) while we waited:
             // the lock only counts if the path still names the directory we hold.
-            var held = StateNative.Stat(null, fd, out _);
-            var now = StateNative.Stat(dir, -1, out int statErrno);
-            if (held is { } h && now is { } n && h.Dev == n.Dev && h.Ino == n.Ino)
+            bool exists;
+            FileStat.Stat held, now;
+            try
+            {
+                held = FileStat.Fstat(fd);
+                exists = FileStat.TryLstat(dir, out now);
+            }
+            catch (SysError)
+            {
+                LibC.close(fd);
+                throw;
+            }
+            if (exists && held.Dev == now.Dev && held.Ino == now.Ino)
                 return new DirLock(fd);
 
-            StateNative.flock(fd, StateNative.LOCK_UN);
-            StateNative.close(fd);
-            if (now is null && statErrno is StateNative.ENOENT or StateNative.ENOTDIR)
+            LibC.flock(fd, LOCK_UN);
+            LibC.close(fd);
+            if (!exists)
                 throw new RuntimeError(ErrNotExist);
             // re-created under the same id: lock the new one
         }
@@ -379,21 +381,19 @@ public sealed class StateStore
     private static string TempPath(string dir)
         => Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
 
-    private static unsafe void SyncDir(string dir)
+    private static void SyncDir(string dir)
     {
-        int fd;
-        fixed (byte* path = StateNative.Path(dir))
-            fd = StateNative.open(path, StateNative.O_RDONLY | StateNative.O_CLOEXEC, 0);
+        int fd = LibC.open(dir, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC, 0);
         if (fd < 0)
-            throw new RuntimeError($"open {dir}: {StateNative.ErrnoText(StateNative.Errno)}");
+            throw SysError.Last($"open {dir}");
         try
         {
-            if (StateNative.fsync(fd) != 0)
-                throw new RuntimeError($"fsync {dir}: {StateNative.ErrnoText(StateNative.Errno)}");
+            if (LibC.fsync(fd) != 0)
+                throw SysError.Last($"fsync {dir}");
         }
         finally
         {
-            StateNative.close(fd);
+            LibC.close(fd);
         }
     }
 
@@ -406,8 +406,8 @@ public sealed class StateStore
             int fd = Interlocked.Exchange(ref _fd, -1);
             if (fd >= 0)
             {
-                StateNative.flock(fd, StateNative.LOCK_UN);
-                StateNative.close(fd);
+                LibC.flock(fd, LOCK_UN);
+                LibC.close(fd);
             }
             GC.SuppressFinalize(this);
         }
@@ -416,7 +416,7 @@ public sealed class StateStore
         {
             int fd = Interlocked.Exchange(ref _fd, -1);
             if (fd >= 0)
-                StateNative.close(fd);
+                LibC.close(fd);
         }
     }
 }

@@ -109,6 +109,8 @@ internal static unsafe partial class LibC
     internal static partial int pipe2(int* fds, int flags);
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rename(string oldpath, string newpath);
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Runcs.Cli;
+namespace Runcs.Text;
 
 /// <summary>Why a Go-style number parse failed (strconv.ErrSyntax / strconv.ErrRange).</summary>
 public enum NumParseError
@@ -309,6 +309,24 @@ public static class GoStrconv
         s = s[i..];
     }
 
+    /// <summary>The escapes strconv.Quote and encoding/json spell alike: \" \\ \n \r \t.</summary>
+    internal static bool AppendShortEscape(StringBuilder sb, char c)
+    {
+        string? escape = c switch
+        {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            _ => null,
+        };
+        if (escape is null)
+            return false;
+        sb.Append(escape);
+        return true;
+    }
+
     /// <summary>strconv.Quote / fmt's %q for the strings a command line can hold.</summary>
     public static string Quote(string s)
     {
@@ -317,16 +335,13 @@ public static class GoStrconv
         for (int i = 0; i < s.Length; i++)
         {
             char c = s[i];
+            if (AppendShortEscape(sb, c))
+                continue;
             switch (c)
             {
-                case '"': sb.Append("\\\""); continue;
-                case '\\': sb.Append("\\\\"); continue;
                 case '\a': sb.Append("\\a"); continue;
                 case '\b': sb.Append("\\b"); continue;
                 case '\f': sb.Append("\\f"); continue;
-                case '\n': sb.Append("\\n"); continue;
-                case '\r': sb.Append("\\r"); continue;
-                case '\t': sb.Append("\\t"); continue;
                 case '\v': sb.Append("\\v"); continue;
             }
             if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))

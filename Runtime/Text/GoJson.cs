@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Runcs.State;
+namespace Runcs.Text;
 
 /// <summary>
 /// JSON text exactly as Go's encoding/json writes it (Go 1.19, as runc 1.1.5 was built):
@@ -18,13 +18,10 @@ internal static class GoJson
         for (int i = 0; i < s.Length; i++)
         {
             char c = s[i];
+            if (GoStrconv.AppendShortEscape(sb, c))
+                continue;
             switch (c)
             {
-                case '"': sb.Append("\\\""); continue;
-                case '\\': sb.Append("\\\\"); continue;
-                case '\n': sb.Append("\\n"); continue;
-                case '\r': sb.Append("\\r"); continue;
-                case '\t': sb.Append("\\t"); continue;
                 case '<' or '>' or '&':
                     sb.Append("\\u00").Append(Hex[c >> 4]).Append(Hex[c & 0xF]);
                     continue;

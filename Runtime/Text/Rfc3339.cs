@@ -1,15 +1,22 @@
 using System.Globalization;
 
-namespace Runcs.State;
+namespace Runcs.Text;
 
 /// <summary>
-/// Go's time.RFC3339Nano ("2006-01-02T15:04:05.999999999Z07:00"): the fraction loses its
-/// trailing zeros and disappears entirely when zero; the zone is "Z" for offset 0.
-/// .NET keeps 100 ns ticks, so at most 7 fraction digits come out.
+/// Go's time.RFC3339 ("2006-01-02T15:04:05Z07:00") and time.RFC3339Nano
+/// ("2006-01-02T15:04:05.999999999Z07:00"): the fraction loses its trailing zeros and
+/// disappears entirely when zero; the zone is "Z" for offset 0. .NET keeps 100 ns ticks,
+/// so at most 7 fraction digits come out.
 /// </summary>
 public static class Rfc3339
 {
-    public static string FormatNano(DateTimeOffset value)
+    /// <summary>time.RFC3339: whole seconds (logrus's timestamps).</summary>
+    public static string Format(DateTimeOffset value) => Format(value, nano: false);
+
+    /// <summary>time.RFC3339Nano (state.json's and `state`'s "created").</summary>
+    public static string FormatNano(DateTimeOffset value) => Format(value, nano: true);
+
+    private static string Format(DateTimeOffset value, bool nano)
     {
         var sb = new System.Text.StringBuilder(36);
         var t = value.DateTime; // the wall clock in value's own offset, like Go's location
@@ -20,7 +27,7 @@ public static class Rfc3339
           .Append(t.Minute.ToString("D2", CultureInfo.InvariantCulture)).Append(':')
           .Append(t.Second.ToString("D2", CultureInfo.InvariantCulture));
 
-        long frac = t.Ticks % TimeSpan.TicksPerSecond; // 7 digits
+        long frac = nano ? t.Ticks % TimeSpan.TicksPerSecond : 0; // 7 digits
         if (frac != 0)
         {
             var digits = frac.ToString("D7", CultureInfo.InvariantCulture).TrimEnd('0');
