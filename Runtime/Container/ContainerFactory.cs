@@ -35,6 +35,7 @@ public static class ContainerFactory
         string rootfs = Path.GetFullPath(spec.Root!.Path, options.Bundle);
         ResolveBindSources(spec, options.Bundle);
         SysctlPolicy.Check(spec);
+        new Init.Lsm(Init.HostLsm.Instance).Check(spec.Process!, spec.Linux?.MountLabel);
 
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);

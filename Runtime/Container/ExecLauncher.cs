@@ -32,6 +32,7 @@ public static class ExecLauncher
         }
         var spec = SpecLoader.Load(container.State.Bundle);
         spec.Process = process;
+        new Init.Lsm(Init.HostLsm.Instance).Check(process, null);
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];

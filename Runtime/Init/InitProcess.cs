@@ -75,6 +75,8 @@ public static class InitProcess
         }
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
+        KernelAttributes.Apply(process, spec.Linux?.Personality);
+        new Lsm(HostLsm.Instance).ApplyExecLabels(process);
         setup.ApplyIdentity();
         string executable = setup.LookPath();
         ProcessSetup.MarkFdsCloseOnExec(request.PreserveFds);
