@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Runcs.Tests.Integration;
+
+/// <summary>The six hooks: order, moment, namespace, the state they read, and the failure rules.</summary>
+[Collection("containers")]
+public sealed class HookTests
+{
+    /// <summary>A hook that appends "name status pid-present mntns" to the log file.</summary>
+    private static JsonObject Recorder(string log, string name, int? timeout = null)
+    {
+        var hook = new JsonObject
+        {
+            ["path"] = "/bin/sh",
+            ["args"] = new JsonArray("sh", "-c",
+                $"s=$(cat); echo \"{name} $(echo \"$s\" | grep -o '\"status\":\"[a-z]*\"') $(readlink /proc/self/ns/mnt)\" >> {log}"),
+        };
+        if (timeout is int t)
+            hook["timeout"] = t;
+        return hook;
+    }
+
+    private static Bundle WithHooks(string[] args, Func<string, JsonObject> hooks)
+    {
+        var b = new Bundle(args);
+        string log = Path.Combine(b.Dir, "hooks.log");
+        // startContainer runs inside the container: give it a path to the same log.
+        Directory.CreateDirectory(Path.Combine(b.Rootfs, "hostlog"));
+        b.Config["mounts"]!.AsArray().Add(new JsonObject { ["destination"] = "/hostlog", ["type"] = "bind", ["source"] = b.Dir, ["options"] = new JsonArray("rbind") });
+        b.Config["hooks"] = hooks(log);
+        b.Save();
+        return b;
+    }
+
+    private static string[] Log(Bundle b) =>
+        File.Exists(Path.Combine(b.Dir, "hooks.log")) ? File.ReadAllLines(Path.Combine(b.Dir, "hooks.log")) : [];
+
+    [Fact]
+    public void Each_hook_runs_once_in_order_at_its_moment()
+    {
+        using var b = WithHooks(["sleep", "60"], log => new JsonObject
+        {
+            ["prestart"] = new JsonArray(Recorder(log, "prestart")),
+            ["createRuntime"] = new JsonArray(Recorder(log, "createRuntime")),
+            ["createContainer"] = new JsonArray(Recorder(log, "createContainer")),
+            ["startContainer"] = new JsonArray(Recorder("/hostlog/hooks.log", "startContainer")),
+            ["poststart"] = new JsonArray(Recorder(log, "poststart")),
+            ["poststop"] = new JsonArray(Recorder(log, "poststop")),
+        });
+        string hostNs = File.ReadAllText("/proc/self/mountinfo").Length > 0 ? new FileInfo("/proc/self/ns/mnt").LinkTarget! : "";
+        Assert.Equal(0, b.Runcs("create", "--bundle", b.Dir, b.Id).ExitCode);
+        var afterCreate = Log(b);
+        Assert.Equal(["prestart", "createRuntime", "createContainer"], afterCreate.Select(l => l.Split(' ')[0]));
+        Assert.All(afterCreate, l => Assert.Contains("\"status\":\"creating\"", l));
+        Assert.EndsWith(hostNs, afterCreate[0]);
+        Assert.EndsWith(hostNs, afterCreate[1]);
+        Assert.DoesNotContain(hostNs, afterCreate[2]);
+
+        Assert.Equal(0, b.Runcs("start", b.Id).ExitCode);
+        ContainerLifecycleTests.WaitFor(() => Log(b).Length == 5);
+        var afterStart = Log(b)[3..];
+        Assert.Equal("startContainer", afterStart[0].Split(' ')[0]);
+        Assert.DoesNotContain(hostNs, afterStart[0]);
+        Assert.StartsWith("poststart \"status\":\"running\"", afterStart[1]);
+
+        Assert.Equal(0, b.Runcs("delete", "--force", b.Id).ExitCode);
+        var all = Log(b);
+        Assert.Equal(6, all.Length);
+        Assert.StartsWith("poststop \"status\":\"stopped\"", all[5]);
+    }
+
+    [Theory]
+    [InlineData("prestart")]
+    [InlineData("createRuntime")]
+    [InlineData("createContainer")]
+    public void A_failing_create_hook_fails_create_and_destroys_the_container(string kind)
+    {
+        using var b = WithHooks(["sleep", "60"], _ => new JsonObject
+        {
+            [kind] = new JsonArray(new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", "echo broken >&2; exit 3") }),
+        });
+        var r = b.Runcs("create", "--bundle", b.Dir, b.Id);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"error running {kind} hook #0", r.Stderr);
+        Assert.Contains("exit status 3", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+    }
+
+    [Fact]
+    public void A_failing_poststart_hook_fails_start()
+    {
+        using var b = WithHooks(["sleep", "60"], _ => new JsonObject
+        {
+            ["poststart"] = new JsonArray(new JsonObject { ["path"] = "/bin/false" }),
+        });
+        Assert.Equal(0, b.Runcs("create", "--bundle", b.Dir, b.Id).ExitCode);
+        var r = b.Runcs("start", b.Id);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("error running poststart hook #0", r.Stderr);
+        ContainerLifecycleTests.WaitFor(() => ContainerLifecycleTests.Status(b) == "stopped");
+    }
+
+    [Fact]
+    public void A_failing_poststop_hook_is_a_warning_and_delete_completes()
+    {
+        using var b = WithHooks(["true"], _ => new JsonObject
+        {
+            ["poststop"] = new JsonArray(new JsonObject { ["path"] = "/bin/false" }),
+        });
+        var r = b.Run();
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("error running poststop hook #0", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+    }
+
+    [Fact]
+    public void A_hook_past_its_timeout_is_killed_and_reported()
+    {
+        using var b = WithHooks(["true"], _ => new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(new JsonObject { ["path"] = "/bin/sleep", ["args"] = new JsonArray("sleep", "30"), ["timeout"] = 1 }),
+        });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var r = b.Run();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("hook ran past specified timeout of 1s", r.Stderr);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(Directory.EnumerateDirectories("/proc"), d => ReadCmdline(d) == "sleep\030\0");
+    }
+
+    private static string ReadCmdline(string procDir)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procDir, "cmdline"));
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
+    public void Hook_with_a_missing_path_is_a_clear_error()
+    {
+        using var b = WithHooks(["true"], _ => new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(new JsonObject { ["path"] = "/no/such/hook" }),
+        });
+        var r = b.Run();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("/no/such/hook", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+    }
+
+    [Fact]
+    public void Hooks_get_their_args_and_env_only()
+    {
+        using var b = WithHooks(["true"], log => new JsonObject
+        {
+            ["createRuntime"] = new JsonArray(new JsonObject
+            {
+                ["path"] = "/bin/sh",
+                ["args"] = new JsonArray("sh", "-c", $"echo \"$0 $FOO $HOME\" >> {log}", "first"),
+                ["env"] = new JsonArray("FOO=bar"),
+            }),
+        });
+        Assert.Equal(0, b.Run().ExitCode);
+        // HOME is not inherited from runcs: the hook's env is exactly its own.
+        Assert.Equal("first bar ", Log(b).Single());
+    }
+}

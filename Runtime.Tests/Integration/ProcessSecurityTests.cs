@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Runcs.Tests.Integration;
+
+/// <summary>process.* as the container's process sees it: capabilities, user, umask, rlimits, NoNewPrivs, oom, nice.</summary>
+[Collection("containers")]
+public sealed class ProcessSecurityTests
+{
+    private static ulong Mask(params int[] caps) => caps.Aggregate(0UL, (m, c) => m | (1UL << c));
+
+    private static Dictionary<string, string> Status(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':', 2))
+            .Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1].Trim());
+
+    /// <summary>The Cap* lines of /proc/self/status for the bundle run by the given runtime.</summary>
+    private static string[] CapLines(Bundle b, string? runtime = null)
+    {
+        var r = runtime is null ? b.Run() : RuncsBinary.Exec(runtime, ["--root", b.StateRoot + "-peer", "run", "--bundle", b.Dir, b.Id + "p"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stdout.Split('\n').Where(l => l.StartsWith("Cap")).ToArray();
+    }
+
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(65534u)]
+    public void Capability_sets_are_the_configured_ones_as_runc_sets_them(uint uid)
+    {
+        using var b = new Bundle(["cat", "/proc/self/status"]);
+        b.Config["process"]!["user"]!["uid"] = uid;
+        b.Config["process"]!["capabilities"] = new JsonObject
+        {
+            ["bounding"] = new JsonArray("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETUID"),
+            ["effective"] = new JsonArray("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
+            ["permitted"] = new JsonArray("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
+            ["inheritable"] = new JsonArray("CAP_NET_BIND_SERVICE"),
+            ["ambient"] = new JsonArray("CAP_NET_BIND_SERVICE"),
+        };
+        b.Save();
+        var ours = CapLines(b);
+        var s = Status(string.Join('\n', ours));
+        // CAP_CHOWN 0, CAP_KILL 5, CAP_SETUID 7, CAP_NET_BIND_SERVICE 10.
+        Assert.Equal(Mask(0, 5, 7, 10).ToString("x16"), s["CapBnd"]);
+        Assert.Equal(Mask(10).ToString("x16"), s["CapInh"]);
+        Assert.Equal(Mask(10).ToString("x16"), s["CapAmb"]);
+        // What exec makes of the sets depends on uid and the ambient set (capabilities(7)): the reference is runc.
+        if (File.Exists("/usr/bin/runc"))
+            Assert.Equal(CapLines(b, "/usr/bin/runc"), ours);
+    }
+
+    [Fact]
+    public void Root_keeps_the_configured_permitted_and_effective_sets()
+    {
+        using var b = new Bundle(["cat", "/proc/self/status"]);
+        var r = b.Run();
+        var s = Status(r.Stdout);
+        // runc's default config: AUDIT_WRITE 29, KILL 5, NET_BIND_SERVICE 10.
+        string expected = Mask(5, 10, 29).ToString("x16");
+        Assert.Equal(expected, s["CapBnd"]);
+        Assert.Equal(expected, s["CapEff"]);
+        Assert.Equal(expected, s["CapPrm"]);
+        Assert.Equal("1", s["NoNewPrivs"]);
+    }
+
+    [Fact]
+    public void Without_cap_net_raw_a_raw_socket_is_refused()
+    {
+        using var b = new Bundle(["ping", "-c", "1", "-W", "1", "127.0.0.1"]);
+        var r = b.Run();
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("permission denied", r.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void User_groups_and_umask_are_applied()
+    {
+        using var b = new Bundle(["sh", "-c", "id; umask; echo $HOME"]);
+        var user = b.Config["process"]!["user"]!.AsObject();
+        user["uid"] = 65534;
+        user["gid"] = 65534;
+        user["additionalGids"] = new JsonArray(10, 20);
+        user["umask"] = 63; // 077
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("uid=65534(nobody) gid=65534 groups=10,20", lines[0]);
+        Assert.Equal("0077", lines[1]);
+        Assert.Equal("/nonexistent", lines[2]);
+    }
+
+    [Fact]
+    public void Rlimits_are_applied()
+    {
+        using var b = new Bundle(["sh", "-c", "ulimit -n; ulimit -Hn; grep 'Max processes' /proc/self/limits"]);
+        b.Config["process"]!["rlimits"] = new JsonArray(
+            new JsonObject { ["type"] = "RLIMIT_NOFILE", ["soft"] = 321, ["hard"] = 654 },
+            new JsonObject { ["type"] = "RLIMIT_NPROC", ["soft"] = 111, ["hard"] = 222 });
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("321", lines[0]);
+        Assert.Equal("654", lines[1]);
+        Assert.Matches(@"^Max processes\s+111\s+222\s+processes", lines[2]);
+    }
+
+    [Fact]
+    public void Oom_score_adj_and_nice_are_applied()
+    {
+        using var b = new Bundle(["sh", "-c", "cat /proc/self/oom_score_adj; cut -d' ' -f19 /proc/self/stat"]);
+        b.Config["process"]!["oomScoreAdj"] = 345;
+        b.Config["process"]!["scheduler"] = new JsonObject { ["policy"] = "SCHED_OTHER", ["nice"] = 7 };
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(["345", "7"], r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Exec_gets_its_own_capabilities_and_user()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        Assert.Equal(0, b.Run("-d").ExitCode);
+        var r = b.Runcs("exec", "--cap", "CAP_SYS_ADMIN", b.Id, "grep", "CapEff", "/proc/self/status");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("CapEff:\t" + Mask(5, 10, 21, 29).ToString("x16") + "\n", r.Stdout);
+        var user = b.Runcs("exec", "--user", "65534:65534", "-g", "7", b.Id, "id");
+        Assert.Equal("uid=65534(nobody) gid=65534 groups=7\n", user.Stdout);
+    }
+
+    [Theory]
+    [InlineData("capabilities", "{\"bounding\":[\"CAP_BOGUS\"]}", "unknown capability \\\"CAP_BOGUS\\\"")]
+    [InlineData("rlimits", "[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":5}]", "soft limit 10 is greater than hard limit 5")]
+    public void Bad_process_settings_are_clear_errors_leaving_nothing(string field, string json, string message)
+    {
+        using var b = new Bundle(["true"]);
+        b.Config["process"]![field] = JsonNode.Parse(json);
+        b.Save();
+        var r = b.Run();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(message, r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+    }
+}
