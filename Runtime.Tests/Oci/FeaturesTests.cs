@@ -27,8 +27,10 @@ public class FeaturesTests
         Assert.Equal("CAP_CHECKPOINT_RESTORE", linux["capabilities"]![40]!.GetValue<string>());
         AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false}""", linux["cgroup"]!.ToJsonString());
         AssertJsonEqual("""{"enabled": false}""", linux["seccomp"]!.ToJsonString());
-        AssertJsonEqual("""{"enabled": false}""", linux["apparmor"]!.ToJsonString());
-        AssertJsonEqual("""{"enabled": false}""", linux["selinux"]!.ToJsonString());
+        AssertJsonEqual("""{"enabled": true}""", linux["apparmor"]!.ToJsonString());
+        AssertJsonEqual("""{"enabled": true}""", linux["selinux"]!.ToJsonString());
+        Assert.Equal(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
+            doc["hooks"]!.AsArray().Select(h => h!.GetValue<string>()).ToArray());
         AssertJsonEqual("""{"idmap": {"enabled": false}}""", linux["mountExtensions"]!.ToJsonString());
     }
 

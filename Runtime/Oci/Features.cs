@@ -26,8 +26,7 @@ public sealed class Features
     {
         OciVersionMin = OciVersionMinimum,
         OciVersionMax = OciVersionMaximum,
-        // Hooks are not run yet: an empty list says so (null would mean "unknown").
-        Hooks = [],
+        Hooks = [.. Oci.Hooks.Names],
         MountOptions = [.. Oci.MountOptions.Known()],
         Linux = new FeaturesLinux
         {
@@ -35,8 +34,9 @@ public sealed class Features
             Capabilities = [.. Oci.Capabilities.Names],
             Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false },
             Seccomp = new FeaturesSeccomp { Enabled = false },
-            Apparmor = new FeaturesEnabled { Enabled = false },
-            Selinux = new FeaturesEnabled { Enabled = false },
+            // runcs can apply profiles and labels; whether this host has the module is checked per container.
+            Apparmor = new FeaturesEnabled { Enabled = true },
+            Selinux = new FeaturesEnabled { Enabled = true },
             IntelRdt = new FeaturesEnabled { Enabled = false },
             MountExtensions = new FeaturesMountExtensions { IdMap = new FeaturesEnabled { Enabled = false } },
         },
