@@ -33,7 +33,8 @@ public sealed class Features
         {
             Namespaces = [.. Namespaces.Types],
             Capabilities = [.. Oci.Capabilities.Names],
-            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false },
+            // linux.resources.rdma is not applied.
+            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = false },
             Seccomp = new FeaturesSeccomp { Enabled = false },
             Apparmor = new FeaturesEnabled { Enabled = false },
             Selinux = new FeaturesEnabled { Enabled = false },
