@@ -25,7 +25,7 @@ public class FeaturesTests
         Assert.Equal(41, linux["capabilities"]!.AsArray().Count);
         Assert.Equal("CAP_CHOWN", linux["capabilities"]![0]!.GetValue<string>());
         Assert.Equal("CAP_CHECKPOINT_RESTORE", linux["capabilities"]![40]!.GetValue<string>());
-        AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false}""", linux["cgroup"]!.ToJsonString());
+        AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false, "rdma": false}""", linux["cgroup"]!.ToJsonString());
         AssertJsonEqual("""{"enabled": false}""", linux["seccomp"]!.ToJsonString());
         AssertJsonEqual("""{"enabled": true}""", linux["apparmor"]!.ToJsonString());
         AssertJsonEqual("""{"enabled": true}""", linux["selinux"]!.ToJsonString());

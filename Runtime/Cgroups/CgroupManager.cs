@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Runcs.Errors;
+using Runcs.Oci;
 using Runcs.Sys;
 
 namespace Runcs.Cgroups;
@@ -22,6 +24,18 @@ public abstract class CgroupManager
     public abstract bool IsFrozen();
     /// <summary>Removes the cgroup; processes must be gone.</summary>
     public abstract void Destroy();
+
+    /// <summary>
+    /// Writes linux.resources. As in runc, a zero or absent value means "leave as is".
+    /// <paramref name="devices"/> is the complete device rule list (create only; null leaves the rules alone).
+    /// </summary>
+    public abstract void Set(LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup>? devices = null);
+
+    /// <summary>The "data" object of runc's stats event, read from the cgroup files.</summary>
+    public abstract void WriteStats(Utf8JsonWriter json);
+
+    /// <summary>How many processes the OOM killer has killed in the cgroup so far.</summary>
+    public abstract ulong OomKills();
 
     /// <summary>v2 when /sys/fs/cgroup is the unified hierarchy, v1 (or hybrid) otherwise, as runc decides.</summary>
     public static bool IsUnified()
@@ -71,15 +85,40 @@ public abstract class CgroupManager
         return map;
     }
 
-    protected static void WriteFile(string dir, string file, string value)
+    internal static void WriteFile(string dir, string file, string value)
+    {
+        int errno = TryWriteFile(dir, file, value);
+        if (errno != 0)
+            throw WriteError(dir, file, value, errno);
+    }
+
+    /// <summary>0, or the errno the kernel answered (for writers that retry or explain some errors).</summary>
+    internal static int TryWriteFile(string dir, string file, string value)
     {
         try
         {
             LinuxSyscalls.Instance.WriteFile(Path.Combine(dir, file), value);
+            return 0;
         }
         catch (SysError e)
         {
-            throw new RuntimeError($"failed to write {value} to {file} in {dir}: {SysError.Describe(e.Errno)}");
+            return e.Errno;
+        }
+    }
+
+    internal static RuntimeError WriteError(string dir, string file, string value, int errno) =>
+        new($"failed to write {value} to {file} in {dir}: {SysError.Describe(errno)}");
+
+    /// <summary>A cgroup file's content without the trailing newline; null when it does not exist.</summary>
+    internal static string? ReadFile(string dir, string file)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(dir, file)).TrimEnd('\n');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Runcs.Oci;
 using Runcs.Sys;
 
 namespace Runcs.Cgroups;
@@ -105,6 +107,19 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
             return false;
         }
     }
+
+    public override void Set(LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup>? devices = null) =>
+        V1Resources.Apply(paths, resources, devices);
+
+    public override void WriteStats(Utf8JsonWriter json) => CgroupStats.WriteV1(json, Dir);
+
+    public override ulong OomKills() => CgroupStats.OomKills(Dir("memory"), "memory.oom_control");
+
+    private string? Dir(string controller) => DirOf(paths, controller);
+
+    /// <summary>The directory of a controller, also in a comounted hierarchy ("cpu,cpuacct").</summary>
+    internal static string? DirOf(IReadOnlyDictionary<string, string> paths, string controller) =>
+        paths.FirstOrDefault(p => p.Key.Split(',').Contains(controller)).Value;
 
     public override void Destroy()
     {

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Runcs.Oci;
+
 namespace Runcs.Cgroups;
 
 /// <summary>cgroup v2: one directory in the unified tree, controllers enabled in the parents.</summary>
@@ -93,6 +96,14 @@ public sealed class V2Manager(string path) : CgroupManager
         WriteFile(path, "cgroup.kill", "1");
         return true;
     }
+
+    /// <summary>Device rules are not applied: v2 needs an eBPF program for them.</summary>
+    public override void Set(LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup>? devices = null) =>
+        V2Resources.Apply(path, resources);
+
+    public override void WriteStats(Utf8JsonWriter json) => CgroupStats.WriteV2(json, path);
+
+    public override ulong OomKills() => CgroupStats.OomKills(path, "memory.events");
 
     public override void Destroy() => RemoveTree(path);
 }

@@ -101,6 +101,8 @@ public static class CommandRunner
         "resume" => ResumeCommand.Run(c),
         "spec" => SpecCommand.Run(c),
         "features" => FeaturesCommand.Run(c),
+        "update" => UpdateCommand.Run(c),
+        "events" => EventsCommand.Run(c),
         _ => throw new RuntimeError($"{verb}: not implemented yet in runcs"),
     };
 }

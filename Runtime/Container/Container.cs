@@ -203,6 +203,17 @@ public sealed class Container
         Cgroup.Freeze(true);
     }
 
+    /// <summary>`update`: writes the changed limits to the live cgroup, then records them in the state.</summary>
+    public void Update(LinuxResources resources)
+    {
+        if (Status == ContainerStatus.Stopped)
+            throw new RuntimeError("container not running");
+        var delta = ResourceUpdate.Delta(resources, State.Resources);
+        Cgroup.Set(delta);
+        State.Resources = ResourceUpdate.Merge(State.Resources, delta);
+        _store.Save(State);
+    }
+
     public void Resume()
     {
         if (Status != ContainerStatus.Paused)

@@ -57,6 +57,8 @@ public static class ContainerFactory
 
             cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
             cgroup.Create();
+            // Limits go in before the init does: nothing of the container ever runs unlimited.
+            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
 
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
@@ -104,6 +106,7 @@ public static class ContainerFactory
                 Created = DateTimeOffset.UtcNow,
                 Annotations = spec.Annotations,
                 CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+                Resources = spec.Linux?.Resources,
                 NamespacePaths = NamespacePlan.PathsOf(spec, launcher.Pid),
                 Hooks = spec.Hooks,
             };

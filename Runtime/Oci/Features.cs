@@ -32,7 +32,8 @@ public sealed class Features
         {
             Namespaces = [.. Namespaces.Types],
             Capabilities = [.. Oci.Capabilities.Names],
-            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false },
+            // linux.resources.rdma is not applied.
+            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = false },
             Seccomp = new FeaturesSeccomp { Enabled = false },
             // runcs can apply profiles and labels; whether this host has the module is checked per container.
             Apparmor = new FeaturesEnabled { Enabled = true },

@@ -41,6 +41,9 @@ public sealed class ContainerState
     /// <summary>cgroup controller (or "" for the v2 unified hierarchy) → absolute cgroup path.</summary>
     [JsonPropertyName("cgroupPaths")] public Dictionary<string, string>? CgroupPaths { get; set; }
 
+    /// <summary>linux.resources as applied at create and changed by `update` since.</summary>
+    [JsonPropertyName("resources")] public Runcs.Oci.LinuxResources? Resources { get; set; }
+
     /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
     [JsonPropertyName("namespacePaths")] public Dictionary<string, string>? NamespacePaths { get; set; }
 
