@@ -33,14 +33,14 @@ public sealed class ContainerLifecycleTests
     }
 
     [Fact]
-    public void Foreground_run_killed_from_outside_exits_128_plus_signal()
+    public async Task Foreground_run_killed_from_outside_exits_128_plus_signal()
     {
         using var b = new Bundle(["sleep", "60"]);
         var run = Task.Run(() => b.Run());
         WaitFor(() => Status(b) == "running");
         Assert.Equal(0, b.Runcs("kill", b.Id, "KILL").ExitCode);
-        Assert.True(run.Wait(10000));
-        Assert.Equal(137, run.Result.ExitCode);
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(137, result.ExitCode);
     }
 
     [Fact]
