@@ -35,26 +35,40 @@ public static partial class RuncsBinary
         while (true)
         {
             Thread.Sleep(20);
-            foreach (string dir in Directory.EnumerateDirectories("/proc"))
+            lock (ReapLock)
             {
-                if (!int.TryParse(System.IO.Path.GetFileName(dir), out int pid) || s_started.ContainsKey(pid))
-                    continue;
-                try
+                foreach (string dir in Directory.EnumerateDirectories("/proc"))
                 {
-                    string stat = File.ReadAllText(System.IO.Path.Combine(dir, "stat"));
-                    string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                    if (f[0] == "Z" && f[1] == self)
+                    if (!int.TryParse(System.IO.Path.GetFileName(dir), out int pid) || s_started.ContainsKey(pid))
+                        continue;
+                    try
                     {
-                        int status;
-                        waitpid(pid, &status, 1 /* WNOHANG */);
+                        string stat = File.ReadAllText(System.IO.Path.Combine(dir, "stat"));
+                        string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                        if (f[0] == "Z" && f[1] == self)
+                        {
+                            int status;
+                            waitpid(pid, &status, 1 /* WNOHANG */);
+                        }
                     }
-                }
-                catch (IOException)
-                {
+                    catch (IOException)
+                    {
+                    }
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Held by the orphan reaper while it scans, and by whoever starts a child it waits for
+    /// itself (<see cref="Spawned"/>) until the child is <see cref="Track"/>ed.
+    /// </summary>
+    internal static readonly object ReapLock = new();
+
+    /// <summary>A child the caller reaps itself: the orphan reaper must leave it alone.</summary>
+    internal static void Track(int pid) => s_started[pid] = true;
+
+    internal static void Untrack(int pid) => s_started.TryRemove(pid, out _);
 
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int waitpid(int pid, int* status, int options);
@@ -95,8 +109,15 @@ public static partial class RuncsBinary
         };
         foreach (string a in args)
             info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        s_started[p.Id] = true;
+        // Under the lock: a fast command could otherwise exit and be reaped by the orphan
+        // reaper before it is registered, and Process would then fail fast on ECHILD.
+        Process started;
+        lock (ReapLock)
+        {
+            started = Process.Start(info)!;
+            s_started[started.Id] = true;
+        }
+        using var p = started;
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var readers = new[] { Drain(p.StandardOutput, stdout), Drain(p.StandardError, stderr) };
