@@ -12,7 +12,8 @@ public class FeaturesTests
     {
         string json = Features.Build().ToJson();
         Assert.EndsWith("}\n", json);
-        Assert.StartsWith("{\n    \"ociVersionMin\": \"1.0.0\",\n    \"ociVersionMax\": \"1.2.0\",\n    \"hooks\": [],\n    \"mountOptions\": [\n        \"acl\",", json);
+        Assert.StartsWith("{\n    \"ociVersionMin\": \"1.0.0\",\n    \"ociVersionMax\": \"1.2.0\",\n    \"hooks\": [\n        \"prestart\",", json);
+        Assert.Contains("\n    \"mountOptions\": [\n        \"acl\",", json);
         Assert.DoesNotContain("\t", json);
 
         var doc = JsonNode.Parse(json)!.AsObject();

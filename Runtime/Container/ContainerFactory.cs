@@ -77,7 +77,7 @@ public static class ContainerFactory
                     NoPivot = options.NoPivot,
                     FifoFd = fifoFd,
                     ConsoleFd = consoleFd,
-                    PreserveFds = options.PreserveFds,
+                    PreserveFds = options.PreserveFds + SocketActivation(spec),
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Spec = spec,
                 });
@@ -145,6 +145,19 @@ public static class ContainerFactory
         {
             Logging.Log.Warn($"cleanup after a failed create: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// systemd socket activation, as runc handles it: with LISTEN_FDS set, fds 3.. are passed
+    /// on and the process is told they are its own (LISTEN_PID=1). Returns how many fds that adds.
+    /// </summary>
+    private static int SocketActivation(Spec spec)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), out int count) || count <= 0)
+            return 0;
+        var process = spec.Process!;
+        process.Env = [.. process.Env ?? [], $"LISTEN_FDS={count}", "LISTEN_PID=1"];
+        return count;
     }
 
     /// <summary>The host uid/gid of the container's root: what its stdio pipes belong to.</summary>
