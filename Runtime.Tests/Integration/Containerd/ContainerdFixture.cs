@@ -23,8 +23,10 @@ public sealed partial class ContainerdFixture : IDisposable
     {
     }
 
-    /// <param name="pathRuntime">the `runc` in containerd's PATH; null: the runtime under test.</param>
-    public ContainerdFixture(string? pathRuntime)
+    /// <summary>A containerd whose PATH `runc` is <paramref name="pathRuntime"/> (the runtime under test stays <see cref="RuntimeBinary"/>).</summary>
+    public static ContainerdFixture WithPathRuntime(string pathRuntime) => new(pathRuntime);
+
+    private ContainerdFixture(string? pathRuntime)
     {
         Dir = Directory.CreateTempSubdirectory("runcs-ctd-").FullName;
         Socket = Path.Combine(Dir, "containerd.sock");
