@@ -200,17 +200,16 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
     }
 
     // runcs does not apply linux.resources yet (the cgroup work is merged later): the limit stays unlimited.
+    // With CONTAINERD_TEST_RUNTIME=/usr/bin/runc this passes; remove the Skip once runcs applies resources.
     [Fact(Skip = "needs cgroup resources")]
     public void Memory_limit_is_in_the_cgroup()
     {
         string id = Id("mem");
         StartDetached(id, "--memory-limit", "67108864");
         string limit = File.ReadAllText($"/sys/fs/cgroup/memory/{f.Namespace}/{id}/memory.limit_in_bytes").Trim();
-        var inside = f.Ctr("task", "exec", "--exec-id", "m", id, "cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes");
         KillAndDelete(id);
+        // (ctr's default spec mounts no cgroupfs inside the container: the host's view is the check.)
         Assert.Equal("67108864", limit);
-        Ok(inside);
-        Assert.Equal("67108864\n", inside.Stdout);
     }
 
     [Fact]
