@@ -19,6 +19,21 @@ public static partial class RuncsBinary
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> s_started = new();
 
+    /// <summary>Held while a child is started and registered, and while the reaper reaps: the
+    /// reaper must never take a zombie that Process will wait for (.NET fails fast on ECHILD).</summary>
+    private static readonly object s_startLock = new();
+
+    /// <summary>Process.Start for tests: the child is known to the orphan reaper before it can exit.</summary>
+    public static Process Start(ProcessStartInfo info)
+    {
+        lock (s_startLock)
+        {
+            var p = Process.Start(info)!;
+            s_started[p.Id] = true;
+            return p;
+        }
+    }
+
     static RuncsBinary()
     {
         prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
@@ -45,8 +60,13 @@ public static partial class RuncsBinary
                     string[] f = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
                     if (f[0] == "Z" && f[1] == self)
                     {
-                        int status;
-                        waitpid(pid, &status, 1 /* WNOHANG */);
+                        lock (s_startLock)
+                        {
+                            if (s_started.ContainsKey(pid))
+                                continue;
+                            int status;
+                            waitpid(pid, &status, 1 /* WNOHANG */);
+                        }
                     }
                 }
                 catch (IOException)
@@ -95,8 +115,7 @@ public static partial class RuncsBinary
         };
         foreach (string a in args)
             info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        s_started[p.Id] = true;
+        using var p = Start(info);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var readers = new[] { Drain(p.StandardOutput, stdout), Drain(p.StandardError, stderr) };

@@ -18,6 +18,7 @@ public sealed partial class ContainerdFixture : IDisposable
     public const string Image = "docker.io/library/busybox:runcs";
 
     private readonly int _pid;
+    private readonly Process _containerd;
 
     public ContainerdFixture() : this(null)
     {
@@ -63,8 +64,8 @@ public sealed partial class ContainerdFixture : IDisposable
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add($"exec setsid containerd --config '{Dir}/config.toml' >>'{LogPath}' 2>&1 </dev/null");
         info.Environment["PATH"] = $"{bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        using (var p = Process.Start(info)!)
-            _pid = p.Id;
+        _containerd = RuncsBinary.Start(info);
+        _pid = _containerd.Id;
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -171,6 +172,8 @@ public sealed partial class ContainerdFixture : IDisposable
         {
         }
         Stop(_pid);
+        _containerd.WaitForExit(5000);
+        _containerd.Dispose();
         foreach (int shim in Shims())
             Stop(shim);
         foreach (string cg in Directory.Exists("/sys/fs/cgroup") ? Directory.GetDirectories("/sys/fs/cgroup") : [])
