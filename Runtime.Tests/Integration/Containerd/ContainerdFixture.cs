@@ -204,6 +204,8 @@ public sealed partial class ContainerdFixture : IDisposable
         }
         try
         {
+            // containerd's log outlives the run, next to the test assembly, for a post-mortem.
+            File.Copy(LogPath, Path.Combine(AppContext.BaseDirectory, $"containerd-{Namespace}.log"), overwrite: true);
             Directory.Delete(Dir, recursive: true);
         }
         catch (Exception)

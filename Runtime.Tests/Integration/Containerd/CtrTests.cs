@@ -312,6 +312,6 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
             f.Ctr("container", "delete", id);
         }
         string[] errors = f.LogErrorsSince(_logMark, [.. _allowedErrors]);
-        Assert.True(errors.Length == 0, "containerd logged errors:\n" + string.Join('\n', errors));
+        Assert.True(errors.Length == 0, $"containerd logged errors ({f.LogPath}):\n" + string.Join('\n', errors));
     }
 }
