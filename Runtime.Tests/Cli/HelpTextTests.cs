@@ -72,7 +72,7 @@ public class HelpTextTests
         var psi = new ProcessStartInfo("/usr/bin/runc") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
             psi.ArgumentList.Add(a);
-        using Process p = Process.Start(psi)!;
+        using Process p = Runcs.Tests.Integration.RuncsBinary.Start(psi);
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();

@@ -19,6 +19,17 @@ public static partial class RuncsBinary
 {
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, bool> s_started = new();
 
+    /// <summary>Process.Start for tests: the child is known to the orphan reaper before it can exit.</summary>
+    public static Process Start(ProcessStartInfo info)
+    {
+        lock (ReapLock)
+        {
+            var p = Process.Start(info)!;
+            s_started[p.Id] = true;
+            return p;
+        }
+    }
+
     static RuncsBinary()
     {
         prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
@@ -109,15 +120,7 @@ public static partial class RuncsBinary
         };
         foreach (string a in args)
             info.ArgumentList.Add(a);
-        // Under the lock: a fast command could otherwise exit and be reaped by the orphan
-        // reaper before it is registered, and Process would then fail fast on ECHILD.
-        Process started;
-        lock (ReapLock)
-        {
-            started = Process.Start(info)!;
-            s_started[started.Id] = true;
-        }
-        using var p = started;
+        using var p = Start(info);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
         var readers = new[] { Drain(p.StandardOutput, stdout), Drain(p.StandardError, stderr) };

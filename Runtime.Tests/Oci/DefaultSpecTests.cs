@@ -51,7 +51,7 @@ public class DefaultSpecTests
         var psi = new ProcessStartInfo(runc) { WorkingDirectory = b.Dir, RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add("spec");
         if (rootless) psi.ArgumentList.Add("--rootless");
-        using var p = System.Diagnostics.Process.Start(psi)!;
+        using var p = Runcs.Tests.Integration.RuncsBinary.Start(psi);
         p.WaitForExit();
         Assert.Equal(0, p.ExitCode);
         string theirs = File.ReadAllText(Path.Combine(b.Dir, "config.json"));

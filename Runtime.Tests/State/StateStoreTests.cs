@@ -374,7 +374,7 @@ public sealed class StateStoreTests : IDisposable
         var psi = new ProcessStartInfo(file) { UseShellExecute = false };
         foreach (var a in args)
             psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = Runcs.Tests.Integration.RuncsBinary.Start(psi);
         p.WaitForExit();
         return p.ExitCode;
     }

@@ -149,7 +149,7 @@ public sealed class StatusProbeTests : IDisposable
         var psi = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("sleep 0 & echo $!; exec sleep 5 >/dev/null");
-        using var parent = System.Diagnostics.Process.Start(psi)!;
+        using var parent = Runcs.Tests.Integration.RuncsBinary.Start(psi);
         try
         {
             int pid = int.Parse(parent.StandardOutput.ReadLine()!);
