@@ -33,8 +33,14 @@ case "${1:-build}" in
     test)
         need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci
         build
+        set +e
         RUNCS_BINARY="$ROOT/out/runcs" dotnet test Runtime.Tests/Runtime.Tests.csproj -c Debug --logger "console;verbosity=normal" 2>&1 | tee out/test.log
-        exit "${PIPESTATUS[0]}"
+        status=${PIPESTATUS[0]}
+        passed=$(grep -oE '^ +Passed: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
+        failed=$(grep -oE '^ +Failed: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
+        skipped=$(grep -oE '^ +Skipped: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
+        echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+        exit "$status"
         ;;
     demo)
         need_packages busybox-static

@@ -199,17 +199,35 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
         Assert.NotEqual(host + "\n", own.Stdout);
     }
 
-    // runcs does not apply linux.resources yet (the cgroup work is merged later): the limit stays unlimited.
-    // With CONTAINERD_TEST_RUNTIME=/usr/bin/runc this passes; remove the Skip once runcs applies resources.
     [Fact]
-    public void Memory_limit_is_in_the_cgroup()
+    public void Memory_and_cpu_limits_are_in_the_cgroup()
     {
         string id = Id("mem");
-        StartDetached(id, "--memory-limit", "67108864");
-        string limit = File.ReadAllText($"/sys/fs/cgroup/memory/{f.Namespace}/{id}/memory.limit_in_bytes").Trim();
+        StartDetached(id, "--memory-limit", "67108864", "--cpu-shares", "512", "--cpus", "0.5");
+        string Read(string controller, string file) => File.ReadAllText($"/sys/fs/cgroup/{controller}/{f.Namespace}/{id}/{file}").Trim();
+        string limit = Read("memory", "memory.limit_in_bytes"), shares = Read("cpu", "cpu.shares"),
+            quota = Read("cpu", "cpu.cfs_quota_us"), period = Read("cpu", "cpu.cfs_period_us");
         KillAndDelete(id);
         // (ctr's default spec mounts no cgroupfs inside the container: the host's view is the check.)
         Assert.Equal("67108864", limit);
+        Assert.Equal("512", shares);
+        Assert.Equal(long.Parse(period) / 2, long.Parse(quota));
+    }
+
+    [Fact]
+    public void Cgroup_flag_places_the_container()
+    {
+        string id = Id("cg");
+        string path = $"/runcs-ctr-test/{id}";
+        StartDetached(id, "--cgroup", path);
+        string procs = File.ReadAllText($"/sys/fs/cgroup/pids{path}/cgroup.procs").Trim();
+        string pid = f.Ctr("task", "ps", id).Stdout.Split('\n')[1].Split(' ')[0];
+        KillAndDelete(id);
+        Assert.Equal(pid, procs);
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/pids{path}"), "delete removes the cgroup");
+        // The parent directories are the caller's, as with runc.
+        foreach (string parent in Directory.GetDirectories("/sys/fs/cgroup", "runcs-ctr-test", SearchOption.AllDirectories))
+            Directory.Delete(parent);
     }
 
     [Fact]
