@@ -47,7 +47,8 @@ hyperfine -S bash -w 5 -r "$runs" --export-json "$work/cycle.json" "${cycle_cmds
 rss() {
     local best=() kb
     for _ in 1 2 3 4 5; do
-        kb=$( { /usr/bin/time -f %M "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1
+        kb=$(tail -1 "$work/rss")
         best+=("$kb")
     done
     printf '%s\n' "${best[@]}" | sort -n | sed -n 3p
