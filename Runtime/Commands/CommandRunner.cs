@@ -60,6 +60,7 @@ public static class CommandRunner
             Stdio.Out(line.HelpShown ? line.HelpText : line.VersionText);
             return 0;
         }
+        Log.Phase("parsed");
         var context = new CommandContext(line, global!.Root ?? settings.DefaultRoot);
         try
         {

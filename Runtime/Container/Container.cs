@@ -56,6 +56,7 @@ public sealed class Container
                 throw new RuntimeError($"cannot start a container in the {s.ToRuncString()} state");
         }
         ReleaseInit();
+        Logging.Log.Phase("started");
         try
         {
             HookRunner.Run("poststart", State.Hooks?.Poststart, HookState("running"));

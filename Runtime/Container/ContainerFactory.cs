@@ -33,6 +33,7 @@ public static class ContainerFactory
         var spec = SpecLoader.Load(options.Bundle);
         SpecValidator.Validate(spec, options.Bundle);
         string rootfs = Path.GetFullPath(spec.Root!.Path, options.Bundle);
+        Logging.Log.Phase("config loaded");
         ResolveBindSources(spec, options.Bundle);
         SysctlPolicy.Check(spec);
         new Init.Lsm(Init.HostLsm.Instance).Check(spec.Process!, spec.Linux?.MountLabel);

@@ -29,11 +29,15 @@ public sealed class LaunchPlan
 /// </summary>
 public sealed class InitLauncher : IDisposable
 {
-    private InitLauncher(int pid, SyncChannel channel)
+    private InitLauncher(int pid, SyncChannel channel, int debugFd)
     {
         Pid = pid;
         Channel = channel;
+        _debugFd = debugFd;
     }
+
+    /// <summary>The init's number for its --debug log fd, or -1.</summary>
+    private readonly int _debugFd;
 
     /// <summary>The init's pid, in runcs's pid namespace; it is runcs's child.</summary>
     public int Pid { get; }
@@ -41,11 +45,12 @@ public sealed class InitLauncher : IDisposable
 
     public static unsafe InitLauncher Start(LaunchPlan plan)
     {
-        if (plan.Join.Count > NativeSpawn.MaxJoin || plan.InheritFds.Count + 1 > NativeSpawn.MaxKeep)
+        if (plan.Join.Count > NativeSpawn.MaxJoin || plan.InheritFds.Count + 2 > NativeSpawn.MaxKeep)
             throw new RuntimeError("too many namespaces or fds for the init");
         var (channel, childFd) = SyncChannel.CreatePair();
         var joinFds = new List<int>();
         int exeFd = -1;
+        int debugFd = Logging.Log.DebugFdForInit();
         try
         {
             foreach (var (path, _) in plan.Join)
@@ -74,6 +79,8 @@ public sealed class InitLauncher : IDisposable
             for (int i = 0; i < plan.InheritFds.Count; i++)
                 args.KeepFds[i + 1] = plan.InheritFds[i];
             args.KeepCount = plan.InheritFds.Count + 1;
+            if (debugFd >= 0)
+                args.KeepFds[args.KeepCount++] = debugFd;
             for (int i = 0; i < 3; i++)
                 args.StdioFds[i] = plan.Stdio[i];
 
@@ -87,8 +94,9 @@ public sealed class InitLauncher : IDisposable
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
+            Logging.Log.Phase("init cloned");
             int initPid = FinishSpawn(plan, channel, pid);
-            return new InitLauncher(initPid, channel);
+            return new InitLauncher(initPid, channel, debugFd);
         }
         catch
         {
@@ -103,6 +111,8 @@ public sealed class InitLauncher : IDisposable
                 LibC.close(fd);
             if (exeFd >= 0)
                 LibC.close(exeFd);
+            if (debugFd >= 0)
+                LibC.close(debugFd);
         }
     }
 
@@ -172,8 +182,14 @@ public sealed class InitLauncher : IDisposable
     }
 
     /// <summary>Sends the init its instructions.</summary>
-    public void SendRequest(InitRequest request) =>
+    public void SendRequest(InitRequest request)
+    {
+        request.DebugFd = _debugFd;
+        request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
+        request.Origin = Logging.Log.Origin;
         Channel.Send(SyncChannel.Config, JsonSerializer.SerializeToUtf8Bytes(request, InitRequestJson.Default.InitRequest));
+        Logging.Log.Phase("init request sent");
+    }
 
     /// <summary>
     /// Waits for the init's verdict: it reports ready, or an error that becomes this
@@ -188,6 +204,7 @@ public sealed class InitLauncher : IDisposable
             switch (tag)
             {
                 case SyncChannel.Ready:
+                    Logging.Log.Phase("init ready");
                     return;
                 case SyncChannel.RunCreateRuntimeHooks when runCreateRuntimeHooks is not null:
                     runCreateRuntimeHooks();

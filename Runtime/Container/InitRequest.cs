@@ -23,6 +23,10 @@ public sealed class InitRequest
     [JsonPropertyName("preserveFds")] public int PreserveFds { get; set; }
     /// <summary>Whether this process has its own user namespace (devices become bind mounts).</summary>
     [JsonPropertyName("userns")] public bool InUserNamespace { get; set; }
+    /// <summary>--debug: fd for the init's phase timestamps (-1: none), their format and origin.</summary>
+    [JsonPropertyName("debugFd")] public int DebugFd { get; set; } = -1;
+    [JsonPropertyName("jsonLog")] public bool JsonLog { get; set; }
+    [JsonPropertyName("origin")] public long Origin { get; set; }
     [JsonPropertyName("spec")] public Spec Spec { get; set; } = new();
 }
 

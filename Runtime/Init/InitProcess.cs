@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Runcs.Container;
 using Runcs.Errors;
+using Runcs.Logging;
 using Runcs.Sys;
 
 namespace Runcs.Init;
@@ -16,6 +17,7 @@ public static class InitProcess
 {
     public static int Run()
     {
+        long entered = System.Diagnostics.Stopwatch.GetTimestamp();
         string? fdText = Environment.GetEnvironmentVariable(InitEnvironment.SyncFdVariable);
         if (fdText is null || !int.TryParse(fdText, out int fd))
         {
@@ -30,6 +32,9 @@ public static class InitProcess
                 return 1; // the parent gave up on us; it reports why
             var request = JsonSerializer.Deserialize(payload, InitRequestJson.Default.InitRequest)
                 ?? throw new RuntimeError("empty init request");
+            Log.ConfigureInit(request.DebugFd, request.JsonLog ? LogFormat.Json : LogFormat.Text, request.Origin);
+            Log.Phase("init runtime started", entered);
+            Log.Phase("init request read");
             Execute(request, channel);
             return 1; // not reached: Execute execs or throws
         }
@@ -68,6 +73,7 @@ public static class InitProcess
             foreach (var (key, value) in spec.Linux?.Sysctl ?? [])
                 sys.WriteFile("/proc/sys/" + key.Replace('.', '/'), value);
             rootfs.Finish();
+            Log.Phase("rootfs ready");
         }
         else if (process.Terminal == true)
         {
@@ -86,6 +92,7 @@ public static class InitProcess
         if (request.FifoFd >= 0)
             WaitForStart(request.FifoFd);
         HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
+        Log.Phase("process exec");
         setup.Exec(executable);
     }
 

@@ -18,6 +18,47 @@ public static class Log
 
     public static bool Debug { get; private set; }
 
+    public static LogFormat CurrentFormat => s_format;
+
+    /// <summary>When this runcs (or, for the init, its parent) started: the origin of phase timestamps.</summary>
+    public static long Origin { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// The init's logging: debug lines go straight to the fd the parent handed over (its
+    /// log file, or its stderr), timed from the parent's start. The fd is close-on-exec by
+    /// the time the container's process runs.
+    /// </summary>
+    public static void ConfigureInit(int fd, LogFormat format, long origin)
+    {
+        s_fd = fd;
+        s_format = format;
+        Debug = fd >= 0;
+        Origin = origin;
+    }
+
+    /// <summary>
+    /// An fd for the init's debug lines (the log file, else stderr), duplicated so that the
+    /// init owns it; -1 without --debug.
+    /// </summary>
+    public static int DebugFdForInit()
+    {
+        if (!Debug)
+            return -1;
+        return LibC.fcntl(s_fd >= 0 ? s_fd : 2, 1030 /* F_DUPFD_CLOEXEC */, 3);
+    }
+
+    /// <summary>Called first thing in Main: phase times count from here.</summary>
+    public static void StartClock() => Origin = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>--debug: where start-up time goes, in milliseconds since runcs started.</summary>
+    public static void Phase(string name, long? at = null)
+    {
+        if (!Debug)
+            return;
+        double ms = ((at ?? System.Diagnostics.Stopwatch.GetTimestamp()) - Origin) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        DebugMessage($"phase {name}: {ms.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} ms");
+    }
+
     /// <summary>Opens the log file. Failing to open it is itself an error (runc's too).</summary>
     public static void Configure(string? path, LogFormat format, bool debug)
     {
