@@ -44,6 +44,21 @@ public sealed class ContainerLifecycleTests
     }
 
     [Fact]
+    public void Debug_logs_each_start_up_phase_including_the_inits()
+    {
+        using var b = new Bundle(["true"]);
+        string log = Path.Combine(b.Dir, "debug.log");
+        var r = b.Runcs("--debug", "--log", log, "--log-format", "json", "run", "--bundle", b.Dir, b.Id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var phases = File.ReadAllLines(log).Select(l => (string?)JsonNode.Parse(l)!["msg"] ?? "")
+            .Where(m => m.StartsWith("phase ")).Select(m => m[6..m.IndexOf(':')]).ToList();
+        // Parent and init write concurrently: the set matters, not the order of the lines.
+        string[] expected = ["parsed", "config loaded", "init cloned", "init request sent", "init runtime started",
+            "init request read", "rootfs ready", "init ready", "started", "process exec"];
+        Assert.Equal(expected.Order(), phases.Order());
+    }
+
+    [Fact]
     public void Only_stdio_fds_reach_the_container()
     {
         using var b = new Bundle(["sh", "-c", "ls /proc/self/fd"]);
