@@ -270,6 +270,20 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
     }
 
     [Fact]
+    public void Exec_with_a_terminal()
+    {
+        string id = Id("xtty");
+        StartDetached(id);
+        // containerd's form: exec --process FILE --console-socket S --detach; the pty master goes to the shim.
+        var r = f.Shell(
+            $"(sleep 1; printf 'typed\\n'; sleep 1.5) | script -qec \"$CTR task exec -t --exec-id xt {id} sh -c 'tty; read x; echo got:\\$x; exit 6'\" /dev/null");
+        KillAndDelete(id);
+        Assert.True(r.ExitCode == 6, r.ToString());
+        Assert.Matches("/dev/pts/[0-9]+", r.Stdout);
+        Assert.Contains("got:typed", r.Stdout);
+    }
+
+    [Fact]
     public void Run_with_a_terminal()
     {
         string id = Id("tty");
