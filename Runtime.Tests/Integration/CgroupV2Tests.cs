@@ -195,4 +195,67 @@ public sealed class CgroupV2Tests
             Cleanup(b);
         }
     }
+
+    /// <summary>A container with the host's /dev/kmsg (c 1:11, in no default allow list) bind-mounted, and extra device rules.</summary>
+    private static Bundle WithKmsg(string script, JsonArray? rules = null)
+    {
+        var b = WithCgroup(["sh", "-c", script]);
+        b.Config["mounts"]!.AsArray().Add(new JsonObject
+        {
+            ["destination"] = "/dev/kmsg", ["type"] = "bind", ["source"] = "/dev/kmsg", ["options"] = new JsonArray("bind"),
+        });
+        if (rules is not null)
+            foreach (var rule in rules.ToList())
+            {
+                rules.Remove(rule);
+                b.Config["linux"]!["resources"]!["devices"]!.AsArray().Add(rule);
+            }
+        b.Save();
+        return b;
+    }
+
+    private const string KmsgScript =
+        "echo x > /dev/null && echo null-ok; head -c1 /dev/urandom > /dev/null && echo urandom-ok; echo runcs-v2-test > /dev/kmsg && echo kmsg-ok; true";
+
+    [Fact]
+    public void Device_rules_are_an_ebpf_program_that_denies_unlisted_devices()
+    {
+        if (!Available)
+            return;
+        using var b = WithKmsg(KmsgScript);
+        try
+        {
+            var r = V2(b, "run", "--bundle", b.Dir, b.Id);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("null-ok", r.Stdout);
+            Assert.Contains("urandom-ok", r.Stdout);
+            Assert.DoesNotContain("kmsg-ok", r.Stdout);
+            Assert.Contains("Operation not permitted", r.Stderr);
+        }
+        finally
+        {
+            Cleanup(b);
+        }
+    }
+
+    [Fact]
+    public void Device_rules_allow_a_listed_device_for_the_listed_access_only()
+    {
+        if (!Available)
+            return;
+        var writeOnly = new JsonObject { ["allow"] = true, ["type"] = "c", ["major"] = 1, ["minor"] = 11, ["access"] = "w" };
+        using var b = WithKmsg(KmsgScript + "; cat /dev/kmsg > /dev/null || echo read-denied", new JsonArray(writeOnly));
+        try
+        {
+            var r = V2(b, "run", "--bundle", b.Dir, b.Id);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("null-ok", r.Stdout);
+            Assert.Contains("kmsg-ok", r.Stdout);
+            Assert.Contains("read-denied", r.Stdout);
+        }
+        finally
+        {
+            Cleanup(b);
+        }
+    }
 }
