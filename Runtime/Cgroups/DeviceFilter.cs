@@ -144,6 +144,22 @@ public static class DeviceFilter
         }
     }
 
+    /// <summary>The ids of the device programs attached to a cgroup directory.</summary>
+    public static uint[] Attached(string cgroupDir)
+    {
+        int dirFd = LibC.open(cgroupDir, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
+        if (dirFd < 0)
+            throw new SysError($"open {cgroupDir}", Marshal.GetLastPInvokeError());
+        try
+        {
+            return Query(dirFd);
+        }
+        finally
+        {
+            LibC.close(dirFd);
+        }
+    }
+
     /// <summary>The ids of the device programs attached to the cgroup itself.</summary>
     private static unsafe uint[] Query(int dirFd)
     {
