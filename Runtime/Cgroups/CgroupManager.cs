@@ -40,10 +40,12 @@ public abstract class CgroupManager
     /// <summary>v2 when /sys/fs/cgroup is the unified hierarchy, v1 (or hybrid) otherwise, as runc decides.</summary>
     public static bool IsUnified()
     {
+        // The last mount on /sys/fs/cgroup is the visible one (cgroup2 may be mounted over a v1 tmpfs).
+        bool unified = false;
         foreach (var m in MountInfoEntry.ReadSelf())
             if (m.MountPoint == Root)
-                return m.FsType == "cgroup2";
-        return false;
+                unified = m.FsType == "cgroup2";
+        return unified;
     }
 
     /// <summary>The manager for a new container: cgroupsPath semantics as runc's cgroupfs driver.</summary>

@@ -97,9 +97,13 @@ public sealed class V2Manager(string path) : CgroupManager
         return true;
     }
 
-    /// <summary>Device rules are not applied: v2 needs an eBPF program for them.</summary>
-    public override void Set(LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup>? devices = null) =>
+    /// <summary>Device rules become an eBPF program attached to the cgroup (<see cref="DeviceFilter"/>), replacing the previous one.</summary>
+    public override void Set(LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup>? devices = null)
+    {
         V2Resources.Apply(path, resources);
+        if (devices is not null)
+            DeviceFilter.Apply(path, devices);
+    }
 
     public override void WriteStats(Utf8JsonWriter json) => CgroupStats.WriteV2(json, path);
 

@@ -8,7 +8,7 @@ namespace Runcs.Cgroups;
 /// <summary>
 /// linux.resources on cgroup v2, with runc's conversions from the v1-shaped spec values
 /// (shares → cpu.weight, blkio weight → io.weight, memory+swap → memory.swap.max), in
-/// runc's fs2 order. Device rules need eBPF on v2 and are not applied.
+/// runc's fs2 order. Device rules are an eBPF program: see <see cref="DeviceFilter"/>.
 /// </summary>
 internal static class V2Resources
 {
