@@ -144,6 +144,24 @@ public sealed class CgroupTests
     }
 
     [Fact]
+    public void A_device_outside_the_allow_list_cannot_be_opened_inside()
+    {
+        // The host's /dev/kmsg (c 1:11) is bind-mounted in, but no rule allows it.
+        using var b = WithCgroup(["sh", "-c", "echo x > /dev/null && echo null-ok; echo runcs-v1-test > /dev/kmsg && echo kmsg-ok; true"],
+            JsonNode.Parse("""{"devices": [{"allow": false, "access": "rwm"}]}""")!.AsObject());
+        b.Config["mounts"]!.AsArray().Add(new JsonObject
+        {
+            ["destination"] = "/dev/kmsg", ["type"] = "bind", ["source"] = "/dev/kmsg", ["options"] = new JsonArray("bind"),
+        });
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("null-ok", r.Stdout);
+        Assert.DoesNotContain("kmsg-ok", r.Stdout);
+        Assert.Contains("Operation not permitted", r.Stderr);
+    }
+
+    [Fact]
     public void Update_changes_live_values_from_stdin_json_and_from_flags()
     {
         if (!IsV1)
