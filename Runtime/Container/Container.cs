@@ -83,19 +83,28 @@ public sealed class Container
             throw SysError.Last($"open {FifoPath}");
         try
         {
+            // The init writes one byte once its startContainer hooks ran; EOF follows when its
+            // end of the fifo closes at exec. EOF without the byte: it died before starting.
+            bool confirmed = false;
             var pfd = new LibC.PollFd { Fd = fd, Events = 1 /* POLLIN */ };
             while (true)
             {
-                int r = LibC.poll(&pfd, 1, 10);
-                if (r > 0 && (pfd.Revents & 1) != 0)
+                if (LibC.poll(&pfd, 1, 10) > 0)
                 {
                     byte b;
-                    if (LibC.read(fd, &b, 1) == 1)
+                    nint n = LibC.read(fd, &b, 1);
+                    if (n == 1)
+                        confirmed = true;
+                    else if (n == 0)
                         break;
                 }
-                if (!IsInitAlive)
-                    throw new RuntimeError("container init process is not running: cannot start it");
+                else if (!IsInitAlive)
+                {
+                    break;
+                }
             }
+            if (!confirmed)
+                throw new RuntimeError("container init exited before the process was started (see the container's stderr)");
         }
         finally
         {

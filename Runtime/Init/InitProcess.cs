@@ -89,9 +89,10 @@ public static class InitProcess
 
         channel.Send(SyncChannel.Ready);
         channel.Dispose();
-        if (request.FifoFd >= 0)
-            WaitForStart(request.FifoFd);
+        int fifo = request.FifoFd >= 0 ? WaitForStart(request.FifoFd) : -1;
         HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
+        if (fifo >= 0)
+            ConfirmStart(fifo);
         Log.Phase("process exec");
         setup.Exec(executable);
     }
@@ -152,15 +153,23 @@ public static class InitProcess
     }
 
     /// <summary>Blocks until `runcs start` opens exec.fifo for reading.</summary>
-    private static unsafe void WaitForStart(int fifoFd)
+    private static int WaitForStart(int fifoFd)
     {
-        string path = $"/proc/self/fd/{fifoFd}";
-        int fd = LibC.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
+        int fd = LibC.open($"/proc/self/fd/{fifoFd}", OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
         if (fd < 0)
             throw SysError.Last("open exec fifo");
-        byte zero = (byte)'0';
-        LibC.write(fd, &zero, 1);
-        LibC.close(fd);
         LibC.close(fifoFd);
+        return fd;
+    }
+
+    /// <summary>
+    /// startContainer hooks are done: one byte tells `start` so; the fd stays open and closes
+    /// at exec (close-on-exec), which is how `start` knows the process runs before poststart.
+    /// </summary>
+    private static unsafe void ConfirmStart(int fifo)
+    {
+        byte zero = (byte)'0';
+        if (LibC.write(fifo, &zero, 1) != 1)
+            throw SysError.Last("write exec fifo");
     }
 }
