@@ -7,12 +7,14 @@ namespace Runcs.Tests.Integration;
 public sealed class LeakTests
 {
     private static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
-    private static int RuncsProcesses() =>
+    /// <summary>runcs processes working on this test's --root (other runcs may run on the machine).</summary>
+    private static int RuncsProcesses(string stateRoot) =>
         Directory.EnumerateDirectories("/proc").Count(d =>
         {
             try
             {
-                return File.ReadAllText(Path.Combine(d, "comm")).Trim() == "runcs";
+                return File.ReadAllText(Path.Combine(d, "comm")).Trim() == "runcs"
+                    && File.ReadAllText(Path.Combine(d, "cmdline")).Contains(stateRoot);
             }
             catch (IOException)
             {
@@ -70,7 +72,7 @@ public sealed class LeakTests
         Assert.Empty(Directory.GetDirectories(b.StateRoot));
         Assert.Empty(CgroupDirs(baseId));
         Assert.Equal(mounts, MountCount());
-        Assert.Equal(0, RuncsProcesses());
+        Assert.Equal(0, RuncsProcesses(b.StateRoot));
         ContainerLifecycleTests.WaitFor(() => ChildCount() == children);
     }
 }
