@@ -41,7 +41,7 @@ public sealed class Features
                 Operators = [.. Runcs.Seccomp.SeccompCompiler.Operators],
                 Archs = [.. Runcs.Seccomp.SeccompCompiler.Archs],
                 KnownFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Keys],
-                SupportedFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Keys],
+                SupportedFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Where(f => Runcs.Seccomp.SeccompLoader.KernelSupportsFlag(f.Value)).Select(f => f.Key)],
             },
             // runcs can apply profiles and labels; whether this host has the module is checked per container.
             Apparmor = new FeaturesEnabled { Enabled = true },

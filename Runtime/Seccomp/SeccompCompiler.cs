@@ -99,6 +99,14 @@ public static class SeccompCompiler
                     throw new ConfigError(file, $"{rp}.args[{j}].op", $"unknown operator \"{a.Op}\"");
             }
         }
+        try
+        {
+            Log.DebugMessage($"seccomp: the filter is {Compile(seccomp).Length} instructions");
+        }
+        catch (RuntimeError e)
+        {
+            throw new ConfigError(file, p, e.Message);
+        }
     }
 
     private static bool IsAction(string name) => Actions.Contains(name);
@@ -175,14 +183,14 @@ public static class SeccompCompiler
         if (HasArch(seccomp, "SCMP_ARCH_X86"))
         {
             var rules = RulesFor(seccomp, SyscallTable.I386, 0, "x86");
-            Search(e, rules, [.. rules.Keys], 0, rules.Count, defaultAction);
+            Search(e, rules, defaultAction);
             i386 = e.Emit(LD_W_ABS, 0, 0, 0);
         }
         Target x32Target;
         if (HasArch(seccomp, "SCMP_ARCH_X32"))
         {
             var rules = RulesFor(seccomp, SyscallTable.X32, X32_SYSCALL_BIT, "x32");
-            x32Target = Search(e, rules, [.. rules.Keys], 0, rules.Count, defaultAction);
+            x32Target = Search(e, rules, defaultAction);
         }
         else
         {
@@ -190,7 +198,7 @@ public static class SeccompCompiler
         }
         {
             var rules = RulesFor(seccomp, SyscallTable.X86_64, 0, "x86_64");
-            var search = Search(e, rules, [.. rules.Keys], 0, rules.Count, defaultAction);
+            var search = Search(e, rules, defaultAction);
             e.Jump(JGE_K, X32_SYSCALL_BIT, x32Target, search);
             e.Emit(LD_W_ABS, 0, 0, 0);
         }
@@ -209,31 +217,63 @@ public static class SeccompCompiler
         return program;
     }
 
-    /// <summary>Binary search over numbers[lo..hi) with nr in A; small ranges are a chain of JEQs.</summary>
-    private static Target Search(Emitter e, SortedDictionary<uint, List<Rule>> rules, uint[] numbers, int lo, int hi, uint defaultAction)
+    /// <summary>A run of consecutive syscall numbers from Start with the same rules (null: the default action).</summary>
+    private sealed record Interval(uint Start, List<Rule>? Rules);
+
+    private static string Key(List<Rule>? rules) => rules is null ? "" : string.Join(";", rules.Select(r =>
+        r.Action.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":" +
+        string.Join(",", r.Args.Select(a => $"{a.Index}/{a.Op}/{a.Value}/{a.ValueTwo}"))));
+
+    /// <summary>Numbers with rules, as intervals covering 0..2^32: neighbours with equal rules are merged.</summary>
+    private static List<Interval> Intervals(SortedDictionary<uint, List<Rule>> rules)
     {
-        if (hi - lo <= 3)
+        var result = new List<Interval> { new(0, null) };
+        string lastKey = "";
+        uint? last = null;
+        foreach (var (nr, list) in rules)
         {
-            var next = e.Ret(defaultAction);
-            for (int i = hi - 1; i >= lo; i--)
+            string key = Key(list);
+            if (last is uint l && l + 1 == nr && key == lastKey)
             {
-                var body = RuleChain(e, rules[numbers[i]], defaultAction);
-                // the body follows a jump that skips it: jeq nr ? body : next
-                next = e.Jump(JEQ_K, numbers[i], body, next);
+                last = nr; // extends the current interval
+                continue;
             }
-            return next;
+            if (last is uint prev && prev + 1 != nr)
+                result.Add(new Interval(prev + 1, null)); // the gap
+            if (result.Count == 1 && nr == 0)
+                result.Clear();
+            result.Add(new Interval(nr, list));
+            last = nr;
+            lastKey = key;
         }
+        if (last is uint end && end != uint.MaxValue)
+            result.Add(new Interval(end + 1, null));
+        return result;
+    }
+
+    /// <summary>Balanced binary search (JGE splits) over the intervals, with nr in A.</summary>
+    private static Target Search(Emitter e, SortedDictionary<uint, List<Rule>> rules, uint defaultAction) =>
+        Search(e, Intervals(rules), 0, -1, defaultAction);
+
+    private static Target Search(Emitter e, List<Interval> intervals, int lo, int hi, uint defaultAction)
+    {
+        if (hi < 0)
+            hi = intervals.Count;
+        if (hi - lo == 1)
+            return intervals[lo].Rules is { } list ? RuleChain(e, list, defaultAction) : e.Ret(defaultAction);
         int mid = (lo + hi) / 2;
-        var high = Search(e, rules, numbers, mid, hi, defaultAction);
-        var low = Search(e, rules, numbers, lo, mid, defaultAction);
-        return e.Jump(JGE_K, numbers[mid], high, low);
+        var high = Search(e, intervals, mid, hi, defaultAction);
+        var low = Search(e, intervals, lo, mid, defaultAction);
+        return e.Jump(JGE_K, intervals[mid].Start, high, low);
     }
 
     /// <summary>One syscall's rules, tried in order; the first whose conditions all hold gives its action.</summary>
     private static Target RuleChain(Emitter e, List<Rule> rules, uint defaultAction)
     {
-        var next = e.Ret(defaultAction);
-        for (int r = rules.Count - 1; r >= 0; r--)
+        // A rule without args always matches: the rules after it, and the default, are unreachable.
+        int unconditional = rules.FindIndex(r => r.Args.Count == 0);
+        var next = unconditional >= 0 ? e.Ret(rules[unconditional].Action) : e.Ret(defaultAction);
+        for (int r = (unconditional >= 0 ? unconditional : rules.Count) - 1; r >= 0; r--)
         {
             var rule = rules[r];
             var onTrue = e.Ret(rule.Action);

@@ -26,6 +26,18 @@ public static unsafe class SeccompLoader
     public static Filter Prepare(LinuxSeccomp seccomp) =>
         new(SeccompCompiler.Compile(seccomp), SeccompCompiler.FlagValue(seccomp), seccomp.Flags ?? []);
 
+    /// <summary>
+    /// Whether the running kernel knows a filter flag: seccomp() with the flag and no program
+    /// fails with EFAULT when the flag is known and EINVAL when not (libseccomp's probe).
+    /// </summary>
+    public static bool KernelSupportsFlag(uint flag)
+    {
+        const int EFAULT = 14;
+        if (LibC.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, 0, 0, 0, 0) == 0)
+            return true;
+        return Marshal.GetLastPInvokeError() == EFAULT;
+    }
+
     public static void Install(Filter compiled)
     {
         var (program, flags, names) = (compiled.Program, compiled.Flags, compiled.FlagNames);
