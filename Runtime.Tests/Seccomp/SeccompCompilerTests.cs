@@ -309,6 +309,20 @@ public sealed class SeccompCompilerTests
         Assert.Equal(message, ValidationError(json));
 
     [Fact]
+    public void A_flag_the_kernel_lacks_is_a_config_error()
+    {
+        foreach (var (name, value) in Flags)
+        {
+            var p = new LinuxSeccomp { DefaultAction = "SCMP_ACT_ALLOW", Flags = ["SECCOMP_FILTER_FLAG_TSYNC", name] };
+            if (SeccompLoader.KernelSupportsFlag(value))
+                Validate(p, "config.json");
+            else
+                Assert.Equal($"config.json: linux.seccomp.flags[1]: flag \"{name}\" is not supported by the running kernel",
+                    Assert.Throws<ConfigError>(() => Validate(p, "config.json")).Message);
+        }
+    }
+
+    [Fact]
     public void Unknown_syscall_names_are_skipped_and_foreign_archs_accepted()
     {
         var p = new LinuxSeccomp

@@ -74,8 +74,10 @@ public static class SeccompCompiler
                 throw new ConfigError(file, $"{p}.architectures[{i}]", $"unknown architecture \"{archs[i]}\"");
         var flags = seccomp.Flags ?? [];
         for (int i = 0; i < flags.Count; i++)
-            if (!Flags.ContainsKey(flags[i]))
+            if (!Flags.TryGetValue(flags[i], out uint flag))
                 throw new ConfigError(file, $"{p}.flags[{i}]", $"unknown flag \"{flags[i]}\"");
+            else if (!SeccompLoader.KernelSupportsFlag(flag))
+                throw new ConfigError(file, $"{p}.flags[{i}]", $"flag \"{flags[i]}\" is not supported by the running kernel");
         if (!string.IsNullOrEmpty(seccomp.ListenerPath))
             throw new ConfigError(file, p + ".listenerPath", "seccomp notify listeners are not supported by runcs");
         var rules = seccomp.Syscalls ?? [];
