@@ -27,12 +27,29 @@ public class FeaturesTests
         Assert.Equal("CAP_CHOWN", linux["capabilities"]![0]!.GetValue<string>());
         Assert.Equal("CAP_CHECKPOINT_RESTORE", linux["capabilities"]![40]!.GetValue<string>());
         AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false, "rdma": false}""", linux["cgroup"]!.ToJsonString());
-        AssertJsonEqual("""{"enabled": false}""", linux["seccomp"]!.ToJsonString());
+        AssertJsonEqual("""
+            {"enabled": true,
+             "actions": ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+                         "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP"],
+             "operators": ["SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE"],
+             "archs": ["SCMP_ARCH_X32", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64"],
+             "knownFlags": ["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}
+            """, RemoveSupportedFlags(linux["seccomp"]!.DeepClone().AsObject()).ToJsonString());
+        // supportedFlags: what this kernel accepts (probed), a subset of knownFlags; TSYNC is ancient.
+        var supported = linux["seccomp"]!["supportedFlags"]!.AsArray().Select(f => f!.GetValue<string>()).ToArray();
+        Assert.Contains("SECCOMP_FILTER_FLAG_TSYNC", supported);
+        Assert.Subset(new HashSet<string>(linux["seccomp"]!["knownFlags"]!.AsArray().Select(f => f!.GetValue<string>())), new HashSet<string>(supported));
         AssertJsonEqual("""{"enabled": true}""", linux["apparmor"]!.ToJsonString());
         AssertJsonEqual("""{"enabled": true}""", linux["selinux"]!.ToJsonString());
         Assert.Equal(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
             doc["hooks"]!.AsArray().Select(h => h!.GetValue<string>()).ToArray());
         AssertJsonEqual("""{"idmap": {"enabled": false}}""", linux["mountExtensions"]!.ToJsonString());
+    }
+
+    private static JsonObject RemoveSupportedFlags(JsonObject seccomp)
+    {
+        seccomp.Remove("supportedFlags");
+        return seccomp;
     }
 
     [Fact]

@@ -83,6 +83,12 @@ public static class InitProcess
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
+        // user switch, as runc does. With it, load as late as possible (just before exec).
+        var seccomp = spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
+        bool seccompLate = seccomp is not null && process.NoNewPrivileges == true;
+        if (seccomp is not null && !seccompLate)
+            Seccomp.SeccompLoader.Install(seccomp);
         setup.ApplyIdentity();
         string executable = setup.LookPath();
         ProcessSetup.MarkFdsCloseOnExec(request.PreserveFds);
@@ -94,6 +100,9 @@ public static class InitProcess
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");
+        // Last: from here on the profile may refuse what runcs itself would call.
+        if (seccompLate)
+            Seccomp.SeccompLoader.Install(seccomp!);
         setup.Exec(executable);
     }
 

@@ -34,7 +34,15 @@ public sealed class Features
             Capabilities = [.. Oci.Capabilities.Names],
             // linux.resources.rdma is not applied.
             Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = false },
-            Seccomp = new FeaturesSeccomp { Enabled = false },
+            Seccomp = new FeaturesSeccomp
+            {
+                Enabled = true,
+                Actions = [.. Runcs.Seccomp.SeccompCompiler.Actions.Where(a => a != "SCMP_ACT_NOTIFY")], // no listener support yet
+                Operators = [.. Runcs.Seccomp.SeccompCompiler.Operators],
+                Archs = [.. Runcs.Seccomp.SeccompCompiler.Archs],
+                KnownFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Keys],
+                SupportedFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Where(f => Runcs.Seccomp.SeccompLoader.KernelSupportsFlag(f.Value)).Select(f => f.Key)],
+            },
             // runcs can apply profiles and labels; whether this host has the module is checked per container.
             Apparmor = new FeaturesEnabled { Enabled = true },
             Selinux = new FeaturesEnabled { Enabled = true },

@@ -184,6 +184,9 @@ public static class SpecValidator
 
         if (linux is null) return;
 
+        if (linux.Seccomp is { } seccomp)
+            Seccomp.SeccompCompiler.Validate(seccomp, File);
+
         if (linux.TimeOffsets is { Count: > 0 } && !types.Contains("time"))
             throw new ConfigError(File, "linux.timeOffsets", "time offsets require a time namespace");
 

@@ -231,6 +231,17 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
     }
 
     [Fact]
+    public void Containerd_default_seccomp_profile_runs_busybox()
+    {
+        string id = Id("sec");
+        var r = f.Ctr("run", "--rm", "--seccomp", Img, id, "sh", "-c", "grep Seccomp: /proc/self/status; ls / > /dev/null && echo ok");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Seccomp:\t2", r.Stdout);
+        Assert.Contains("ok", r.Stdout);
+        AssertGone(id);
+    }
+
+    [Fact]
     public void Create_then_start()
     {
         string id = Id("cs");
