@@ -104,6 +104,6 @@ public static class CommandRunner
         "features" => FeaturesCommand.Run(c),
         "update" => UpdateCommand.Run(c),
         "events" => EventsCommand.Run(c),
-        _ => throw new RuntimeError($"{verb}: not implemented yet in runcs"),
+        _ => throw new RuntimeError($"{verb}: checkpoint and restore need CRIU, which runcs does not support"),
     };
 }
