@@ -100,6 +100,7 @@ public static class InitProcess
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");
+        ProcessSetup.ResetSignals();
         // Last: from here on the profile may refuse what runcs itself would call.
         if (seccompLate)
             Seccomp.SeccompLoader.Install(seccomp!);

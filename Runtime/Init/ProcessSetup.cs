@@ -192,12 +192,19 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
             throw SysError.Last("close_range");
     }
 
-    /// <summary>execve, after undoing what the .NET runtime changed: SIGPIPE ignored, signals blocked.</summary>
-    public void Exec(string path)
+    /// <summary>
+    /// Undoes what the .NET runtime changed that exec would keep: SIGPIPE ignored, signals
+    /// blocked. Called before seccomp is loaded, whose profile may refuse these calls.
+    /// </summary>
+    public static void ResetSignals()
     {
         LibC.signal(SIGPIPE, 0 /* SIG_DFL */);
         ulong none = 0;
         LibC.sigprocmask(SIG_SETMASK, &none, null);
+    }
+
+    public void Exec(string path)
+    {
         using var strings = new NativeStrings();
         LibC.execve(strings.String(path), strings.Array(process.Args!), strings.Array(Environment));
         throw SysError.Last($"exec {path}");
