@@ -39,6 +39,23 @@ internal static class V1Resources
             WriteFile(dirs["net_cls"], "net_cls.classid", Str(classId));
         foreach (var p in r.Network?.Priorities ?? [])
             WriteFile(dirs["net_prio"], "net_prio.ifpriomap", $"{p.Name} {p.Priority}");
+        foreach (string line in RdmaMax(r.Rdma))
+            WriteFile(dirs["rdma"], "rdma.max", line);
+    }
+
+    /// <summary>rdma.max lines, one per device, the same on v1 and v2: "mlx4_0 hca_handle=2 hca_object=2000".</summary>
+    internal static IEnumerable<string> RdmaMax(Dictionary<string, LinuxRdma>? rdma)
+    {
+        foreach (var (device, limit) in (rdma ?? []).OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            var values = new List<string>(2);
+            if (limit.HcaHandles is uint handles)
+                values.Add($"hca_handle={handles}");
+            if (limit.HcaObjects is uint objects)
+                values.Add($"hca_object={objects}");
+            if (values.Count > 0)
+                yield return device + " " + string.Join(' ', values);
+        }
     }
 
     /// <summary>pids.max: a positive limit, or "max" for a negative one (runc's fallback).</summary>

@@ -24,6 +24,8 @@ internal static class V2Resources
             Cpu(dir, c);
         foreach (var h in r.HugepageLimits ?? [])
             Write(dir, $"hugetlb.{h.PageSize}.max", Str(h.Limit));
+        foreach (string line in RdmaMax(r.Rdma))
+            Write(dir, "rdma.max", line);
         foreach (var (key, value) in r.Unified ?? [])
             Unified(dir, key, value);
     }
