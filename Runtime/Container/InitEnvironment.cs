@@ -5,7 +5,4 @@ internal static class InitEnvironment
 {
     /// <summary>Names the fd of the sync socket. Only the number travels by env; instructions come over the socket.</summary>
     public const string SyncFdVariable = "_RUNCS_INITPIPE";
-
-    /// <summary>.NET runtime settings for the short-lived init: a small GC heap.</summary>
-    public static readonly string[] RuntimeTuning = ["DOTNET_GCgen0size=0x200000"];
 }
