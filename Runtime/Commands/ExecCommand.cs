@@ -27,10 +27,12 @@ public static class ExecCommand
     {
         var line = c.Line;
         var container = c.Load();
-        var process = BuildProcess(c, container.State.Bundle);
+        // One read of the bundle's config: the base of the process, and what the init needs.
+        var spec = SpecLoader.Load(container.State.Bundle);
+        spec.Process = BuildProcess(c, spec.Process);
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(noSubreaper: false);
-        var (pid, io) = ExecLauncher.Start(container, process, new ExecOptions
+        var (pid, io) = ExecLauncher.Start(container, spec, new ExecOptions
         {
             Detach = detach,
             ConsoleSocket = line.GetString("console-socket"),
@@ -46,7 +48,7 @@ public static class ExecCommand
     }
 
     /// <summary>The process: the --process file, or the container's config process changed by the flags (runc's getProcess).</summary>
-    public static Process BuildProcess(CommandContext c, string bundle)
+    public static Process BuildProcess(CommandContext c, Process? configProcess)
     {
         var line = c.Line;
         if (line.GetString("process") is { Length: > 0 } file)
@@ -64,7 +66,7 @@ public static class ExecCommand
             SpecValidator.ValidateProcess(fromFile, file, "");
             return fromFile;
         }
-        var p = SpecLoader.Load(bundle).Process ?? new Process();
+        var p = configProcess ?? new Process();
         p.Args = [.. line.Positionals.Skip(1)];
         if (p.Args.Count == 0)
             throw new RuntimeError("args must not be empty");

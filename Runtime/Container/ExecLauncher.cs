@@ -20,8 +20,8 @@ public sealed class ExecOptions
 /// </summary>
 public static class ExecLauncher
 {
-    /// <summary>Starts the process; returns its pid (runcs's child) and its stdio.</summary>
-    public static (int Pid, ProcessIo Io) Start(Container container, Process process, ExecOptions options)
+    /// <summary>Starts spec.Process in the container; returns its pid (runcs's child) and its stdio.</summary>
+    public static (int Pid, ProcessIo Io) Start(Container container, Spec spec, ExecOptions options)
     {
         switch (container.Status)
         {
@@ -30,8 +30,7 @@ public static class ExecLauncher
             case ContainerStatus.Paused when !options.IgnorePaused:
                 throw new RuntimeError("cannot exec in a paused container (use --ignore-paused to override)");
         }
-        var spec = SpecLoader.Load(container.State.Bundle);
-        spec.Process = process;
+        var process = spec.Process!;
         new Init.Lsm(Init.HostLsm.Instance).Check(process, null);
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
