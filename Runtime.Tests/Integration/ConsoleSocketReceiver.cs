@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using Runcs.Sys;
+
 namespace Runcs.Tests.Integration;
 
 /// <summary>
@@ -20,28 +22,6 @@ public sealed unsafe partial class ConsoleSocketReceiver : IDisposable
     /// <summary>CMSG_SPACE(sizeof(int)) on x86-64: what go-runc requires oobn to equal.</summary>
     private const int CmsgSpaceOneFd = 24;
     private readonly Socket _listener;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct IoVec
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct MsgHdr
-    {
-        public void* Name;
-        public uint NameLen;
-        public IoVec* Iov;
-        public nuint IovLen;
-        public void* Control;
-        public nuint ControlLen;
-        public int Flags;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint recvmsg(int fd, MsgHdr* msg, int flags);
 
     public ConsoleSocketReceiver(string dir)
     {
@@ -70,12 +50,12 @@ public sealed unsafe partial class ConsoleSocketReceiver : IDisposable
         byte* control = stackalloc byte[256];
         new Span<byte>(control, 256).Clear();
         nint n;
-        MsgHdr msg;
+        UnixSocket.MsgHdr msg;
         fixed (byte* p = name)
         {
-            var iov = new IoVec { Base = p, Length = (nuint)name.Length };
-            msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 256 };
-            n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+            var iov = new UnixSocket.IoVec { Base = p, Length = (nuint)name.Length };
+            msg = new UnixSocket.MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 256 };
+            n = LibC.recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         }
         if (n < 0)
             throw TestLibc.Error("recvmsg on the console socket");
