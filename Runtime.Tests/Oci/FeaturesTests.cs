@@ -26,7 +26,7 @@ public class FeaturesTests
         Assert.Equal(41, linux["capabilities"]!.AsArray().Count);
         Assert.Equal("CAP_CHOWN", linux["capabilities"]![0]!.GetValue<string>());
         Assert.Equal("CAP_CHECKPOINT_RESTORE", linux["capabilities"]![40]!.GetValue<string>());
-        AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false, "rdma": false}""", linux["cgroup"]!.ToJsonString());
+        AssertJsonEqual("""{"v1": true, "v2": true, "systemd": false, "systemdUser": false, "rdma": true}""", linux["cgroup"]!.ToJsonString());
         AssertJsonEqual("""
             {"enabled": true,
              "actions": ["SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",

@@ -304,7 +304,9 @@ public sealed class SeccompCompilerTests
     [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": [], "action": "SCMP_ACT_ERRNO"}]}""", "config.json: linux.seccomp.syscalls[0].names: must not be empty")]
     [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 1, "op": "SCMP_CMP_EQ"}, {"index": 1, "value": 1, "op": "SCMP_CMP_FOO"}]}]}""", "config.json: linux.seccomp.syscalls[0].args[1].op: unknown operator \"SCMP_CMP_FOO\"")]
     [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 1, "op": "SCMP_CMP_EQ"}]}]}""", "config.json: linux.seccomp.syscalls[0].args[0].index: argument index 6 out of range (0-5)")]
-    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock"}""", "config.json: linux.seccomp.listenerPath: seccomp notify listeners are not supported by runcs")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_NOTIFY", "listenerPath": "/run/agent.sock"}""", "config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}""", "config.json: linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the seccomp agent's socket)")]
+    [InlineData("""{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock", "syscalls": [{"names": ["mkdir", "write"], "action": "SCMP_ACT_NOTIFY"}]}""", "config.json: linux.seccomp.syscalls[0].names: SCMP_ACT_NOTIFY cannot be used for the write syscall")]
     public void Bad_profiles_are_config_errors_naming_the_path(string json, string message) =>
         Assert.Equal(message, ValidationError(json));
 

@@ -69,7 +69,8 @@ public sealed class Container
         }
     }
 
-    private string HookState(string status) => HookRunner.StateJson(State.OciVersion, Id, status,
+    /// <summary>The state JSON hooks and the seccomp agent read.</summary>
+    internal string HookState(string status) => HookRunner.StateJson(State.OciVersion, Id, status,
         status == "stopped" ? 0 : State.InitPid, State.Bundle, State.Annotations);
 
     /// <summary>

@@ -83,12 +83,14 @@ public static class ContainerFactory
                     Spec = spec,
                 });
                 int initPid = launcher.Pid;
+                string CreatingState() =>
+                    HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
                 launcher.WaitReady(() =>
                 {
-                    string state = HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
+                    string state = CreatingState();
                     HookRunner.Run("prestart", spec.Hooks?.Prestart, state);
                     HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, state);
-                });
+                }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
                 io.StartForwarding();
             }
             catch (RuntimeError e) when (e is not ConfigError)

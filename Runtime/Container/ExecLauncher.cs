@@ -68,7 +68,8 @@ public static class ExecLauncher
                 InUserNamespace = paths.ContainsKey("user"),
                 Spec = spec,
             });
-            launcher.WaitReady();
+            // The agent learns the exec'd process's pid; the state is the container's.
+            launcher.WaitReady(seccompAgent: Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, () => container.HookState("running")));
             io.StartForwarding();
             return (launcher.Pid, io);
         }

@@ -194,13 +194,14 @@ public sealed class InitLauncher : IDisposable
     /// <summary>
     /// Waits for the init's verdict: it reports ready, or an error that becomes this
     /// command's error, or it dies. On the way it may ask for the prestart and
-    /// createRuntime hooks (its mounts are made, pivot_root is not).
+    /// createRuntime hooks (its mounts are made, pivot_root is not), and hand over its
+    /// seccomp notify listener for the agent.
     /// </summary>
-    public void WaitReady(Action? runCreateRuntimeHooks = null)
+    public void WaitReady(Action? runCreateRuntimeHooks = null, Seccomp.SeccompAgent? seccompAgent = null)
     {
         while (true)
         {
-            var (tag, _, payload) = Channel.Receive();
+            var (tag, value, payload) = Channel.Receive();
             switch (tag)
             {
                 case SyncChannel.Ready:
@@ -209,6 +210,10 @@ public sealed class InitLauncher : IDisposable
                 case SyncChannel.RunCreateRuntimeHooks when runCreateRuntimeHooks is not null:
                     runCreateRuntimeHooks();
                     Channel.Send(SyncChannel.HooksDone);
+                    break;
+                case SyncChannel.SeccompListener when seccompAgent is not null:
+                    seccompAgent.Deliver(Pid, value);
+                    Channel.Send(SyncChannel.SeccompListenerTaken);
                     break;
                 case SyncChannel.InitError:
                     throw new RuntimeError(Encoding.UTF8.GetString(payload));

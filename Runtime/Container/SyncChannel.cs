@@ -14,7 +14,9 @@ public sealed unsafe class SyncChannel : IDisposable
     public const byte UserNamespaceReady = (byte)'U', InitPid = (byte)'P', CStageErrno = (byte)'E', CStageStep = (byte)'S';
     // Between parent and init (managed stages).
     public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G',
-        RunCreateRuntimeHooks = (byte)'H', HooksDone = (byte)'h';
+        RunCreateRuntimeHooks = (byte)'H', HooksDone = (byte)'h',
+        // value: the number of the seccomp notify listener fd in the init, for pidfd_getfd.
+        SeccompListener = (byte)'F', SeccompListenerTaken = (byte)'f';
 
     public SyncChannel(int fd) => Fd = fd;
 
@@ -33,13 +35,19 @@ public sealed unsafe class SyncChannel : IDisposable
 
     public void Send(byte tag, ReadOnlySpan<byte> payload = default)
     {
+        SendValue(tag, payload.Length);
+        if (payload.Length > 0)
+            WriteExact(payload);
+    }
+
+    /// <summary>One record, one write(2): all the init may call before its seccomp agent has the listener.</summary>
+    public void SendValue(byte tag, int value)
+    {
         Span<byte> header = stackalloc byte[8];
         header.Clear();
         header[0] = tag;
-        MemoryMarshal.Write(header[4..], payload.Length);
+        MemoryMarshal.Write(header[4..], value);
         WriteExact(header);
-        if (payload.Length > 0)
-            WriteExact(payload);
     }
 
     public void SendByte(byte b)

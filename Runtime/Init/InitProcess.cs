@@ -3,6 +3,7 @@ using System.Text.Json;
 using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Logging;
+using Runcs.Seccomp;
 using Runcs.Sys;
 
 namespace Runcs.Init;
@@ -84,12 +85,16 @@ public static class InitProcess
         KernelAttributes.Apply(process, spec.Linux?.Personality);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
-        // user switch, as runc does. With it, load as late as possible (just before exec).
-        var seccomp = spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
-        bool seccompLate = seccomp is not null && process.NoNewPrivileges == true;
-        if (seccomp is not null && !seccompLate)
-            Seccomp.SeccompLoader.Install(seccomp);
+        // user switch, as runc does. With it, load as late as possible (just before exec),
+        // unless the seccomp agent needs the listener: the parent hands it over before ready.
+        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompLoader.Prepare(profile) : null;
+        bool noNewPrivileges = process.NoNewPrivileges == true;
+        if (seccomp is not null && !noNewPrivileges)
+            InstallSeccomp(seccomp, channel);
         setup.ApplyIdentity();
+        if (seccomp is { WantsListener: true } && noNewPrivileges)
+            InstallSeccomp(seccomp, channel);
+        bool seccompLate = seccomp is { WantsListener: false } && noNewPrivileges;
         string executable = setup.LookPath();
         ProcessSetup.MarkFdsCloseOnExec(request.PreserveFds);
 
@@ -103,8 +108,25 @@ public static class InitProcess
         ProcessSetup.ResetSignals();
         // Last: from here on the profile may refuse what runcs itself would call.
         if (seccompLate)
-            Seccomp.SeccompLoader.Install(seccomp!);
+            SeccompLoader.Install(seccomp!);
         setup.Exec(executable);
+    }
+
+    /// <summary>
+    /// Loads the filter; a notify listener goes to the parent, which copies it with pidfd_getfd
+    /// and gives it to the seccomp agent. Until the agent has it, a notified syscall here would
+    /// wait forever: so one write(2) (never notified: the profile may not) and one read(2).
+    /// </summary>
+    private static void InstallSeccomp(SeccompLoader.Filter filter, SyncChannel channel)
+    {
+        int listener = SeccompLoader.Install(filter);
+        if (listener < 0)
+            return;
+        channel.SendValue(SyncChannel.SeccompListener, listener);
+        var (tag, _, _) = channel.Receive();
+        LibC.close(listener);
+        if (tag != SyncChannel.SeccompListenerTaken)
+            throw new RuntimeError("the seccomp listener was not handed to the seccomp agent");
     }
 
     /// <summary>
@@ -152,7 +174,7 @@ public static class InitProcess
                     sys.CreateFile("/dev/console", 0x1b6);
                 sys.Mount(slave, "/dev/console", "bind", Oci.MountOptions.MS_BIND, null);
             }
-            UnixSocket.SendFd(request.ConsoleFd, master, slave);
+            UnixSocket.SendFd(request.ConsoleFd, master, slave, "terminal master");
         }
         finally
         {

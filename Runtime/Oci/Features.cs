@@ -32,12 +32,11 @@ public sealed class Features
         {
             Namespaces = [.. Namespaces.Types],
             Capabilities = [.. Oci.Capabilities.Names],
-            // linux.resources.rdma is not applied.
-            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = false },
+            Cgroup = new FeaturesCgroup { V1 = true, V2 = true, Systemd = false, SystemdUser = false, Rdma = true },
             Seccomp = new FeaturesSeccomp
             {
                 Enabled = true,
-                Actions = [.. Runcs.Seccomp.SeccompCompiler.Actions.Where(a => a != "SCMP_ACT_NOTIFY")], // no listener support yet
+                Actions = [.. Runcs.Seccomp.SeccompCompiler.Actions],
                 Operators = [.. Runcs.Seccomp.SeccompCompiler.Operators],
                 Archs = [.. Runcs.Seccomp.SeccompCompiler.Archs],
                 KnownFlags = [.. Runcs.Seccomp.SeccompCompiler.Flags.Keys],

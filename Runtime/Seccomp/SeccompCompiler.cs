@@ -67,7 +67,7 @@ public static class SeccompCompiler
         if (!IsAction(seccomp.DefaultAction))
             throw new ConfigError(file, p + ".defaultAction", $"unknown action \"{seccomp.DefaultAction}\"");
         if (seccomp.DefaultAction == "SCMP_ACT_NOTIFY")
-            throw new ConfigError(file, p + ".defaultAction", "SCMP_ACT_NOTIFY cannot be the default action");
+            throw new ConfigError(file, p + ".defaultAction", "SCMP_ACT_NOTIFY cannot be used as default action");
         var archs = seccomp.Architectures ?? [];
         for (int i = 0; i < archs.Count; i++)
             if (!Archs.Contains(archs[i]) && !ForeignArchs.Contains(archs[i]))
@@ -78,8 +78,6 @@ public static class SeccompCompiler
                 throw new ConfigError(file, $"{p}.flags[{i}]", $"unknown flag \"{flags[i]}\"");
             else if (!SeccompLoader.KernelSupportsFlag(flag))
                 throw new ConfigError(file, $"{p}.flags[{i}]", $"flag \"{flags[i]}\" is not supported by the running kernel");
-        if (!string.IsNullOrEmpty(seccomp.ListenerPath))
-            throw new ConfigError(file, p + ".listenerPath", "seccomp notify listeners are not supported by runcs");
         var rules = seccomp.Syscalls ?? [];
         for (int i = 0; i < rules.Count; i++)
         {
@@ -90,7 +88,13 @@ public static class SeccompCompiler
             if (!IsAction(rule.Action))
                 throw new ConfigError(file, rp + ".action", $"unknown action \"{rule.Action}\"");
             if (rule.Action == "SCMP_ACT_NOTIFY")
-                throw new ConfigError(file, rp + ".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath, which runcs does not support");
+            {
+                if (string.IsNullOrEmpty(seccomp.ListenerPath))
+                    throw new ConfigError(file, rp + ".action", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the seccomp agent's socket)");
+                // The init reports the listener fd with write(2): notifying it would deadlock.
+                if (rule.Names.Contains("write"))
+                    throw new ConfigError(file, rp + ".names", "SCMP_ACT_NOTIFY cannot be used for the write syscall");
+            }
             var args = rule.Args ?? [];
             for (int j = 0; j < args.Count; j++)
             {
@@ -130,6 +134,10 @@ public static class SeccompCompiler
             _ => throw new RuntimeError($"unknown seccomp action \"{action}\""),
         };
     }
+
+    /// <summary>Whether the filter returns SECCOMP_RET_USER_NOTIF anywhere, so a listener fd is needed.</summary>
+    public static bool UsesNotify(LinuxSeccomp seccomp) =>
+        seccomp.Syscalls?.Any(r => r?.Action == "SCMP_ACT_NOTIFY") == true;
 
     /// <summary>The filter flags for seccomp(2).</summary>
     public static uint FlagValue(LinuxSeccomp seccomp)

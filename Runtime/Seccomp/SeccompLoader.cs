@@ -11,6 +11,7 @@ public static unsafe class SeccompLoader
 {
     private const long SYS_seccomp = 317;
     private const int SECCOMP_SET_MODE_FILTER = 1;
+    private const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
     private const int EINVAL = 22;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -20,11 +21,12 @@ public static unsafe class SeccompLoader
         public SockFilter* Filter;
     }
 
-    /// <summary>A compiled profile, ready to install.</summary>
-    public sealed record Filter(SockFilter[] Program, uint Flags, IReadOnlyList<string> FlagNames);
+    /// <summary>A compiled profile, ready to install; WantsListener: it has SCMP_ACT_NOTIFY rules.</summary>
+    public sealed record Filter(SockFilter[] Program, uint Flags, IReadOnlyList<string> FlagNames, bool WantsListener);
 
     public static Filter Prepare(LinuxSeccomp seccomp) =>
-        new(SeccompCompiler.Compile(seccomp), SeccompCompiler.FlagValue(seccomp), seccomp.Flags ?? []);
+        new(SeccompCompiler.Compile(seccomp), SeccompCompiler.FlagValue(seccomp), seccomp.Flags ?? [],
+            SeccompCompiler.UsesNotify(seccomp));
 
     /// <summary>
     /// Whether the running kernel knows a filter flag: seccomp() with the flag and no program
@@ -38,20 +40,24 @@ public static unsafe class SeccompLoader
         return Marshal.GetLastPInvokeError() == EFAULT;
     }
 
-    public static void Install(Filter compiled)
+    /// <summary>Installs the filter; returns its notify listener fd (close-on-exec), or -1 without notify rules.</summary>
+    public static int Install(Filter compiled)
     {
-        var (program, flags, names) = (compiled.Program, compiled.Flags, compiled.FlagNames);
+        var (program, names) = (compiled.Program, compiled.FlagNames);
+        uint flags = compiled.Flags | (compiled.WantsListener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
         Log.DebugMessage($"seccomp: loading a filter of {program.Length} instructions (flags 0x{flags:x})");
         fixed (SockFilter* filter = program)
         {
             var prog = new SockFprog { Len = (ushort)program.Length, Filter = filter };
-            if (LibC.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (long)&prog, 0, 0, 0) < 0)
+            long result = LibC.syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, (long)&prog, 0, 0, 0);
+            if (result < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == EINVAL && flags != 0)
                     throw new RuntimeError($"error loading seccomp filter: the kernel refused the flags [{string.Join(", ", names)}]: {SysError.Describe(errno)}");
                 throw new RuntimeError($"error loading seccomp filter: {SysError.Describe(errno)}");
             }
+            return compiled.WantsListener ? (int)result : -1;
         }
     }
 }

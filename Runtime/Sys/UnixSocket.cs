@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Runcs.Sys;
 
-/// <summary>AF_UNIX sockets: connecting to a path, and passing one fd with SCM_RIGHTS.</summary>
+/// <summary>AF_UNIX sockets: connecting to a path, passing one fd with SCM_RIGHTS, copying one from another process.</summary>
 public static unsafe class UnixSocket
 {
     private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SCM_RIGHTS = 1;
@@ -50,8 +50,11 @@ public static unsafe class UnixSocket
         return fd;
     }
 
-    /// <summary>Sends fd with a non-empty payload in one message (go-runc's receiver insists on both).</summary>
-    public static void SendFd(int socket, int fd, string payload)
+    /// <summary>
+    /// Sends fd with a non-empty payload in one message (go-runc's receiver insists on both);
+    /// what names the fd in errors.
+    /// </summary>
+    public static void SendFd(int socket, int fd, string payload, string what)
     {
         byte[] data = Encoding.UTF8.GetBytes(payload.Length == 0 ? "\0" : payload);
         byte* control = stackalloc byte[24]; // CMSG_SPACE(sizeof(int))
@@ -70,7 +73,7 @@ public static unsafe class UnixSocket
                 n = LibC.sendmsg(socket, &msg, 0);
             } while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
             if (n < 0)
-                throw SysError.Last("sendmsg (pass terminal master)");
+                throw SysError.Last($"sendmsg (pass {what})");
         }
     }
 
@@ -92,5 +95,18 @@ public static unsafe class UnixSocket
         if (msg.ControlLen < 20 || *(int*)(control + 8) != SOL_SOCKET || *(int*)(control + 12) != SCM_RIGHTS)
             throw new Errors.RuntimeError("no terminal master received from the container");
         return (*(int*)(control + 16), Encoding.UTF8.GetString(buffer, (int)n));
+    }
+
+    /// <summary>A copy (close-on-exec) of fd number targetFd of process pid, with pidfd_getfd(2).</summary>
+    public static int CopyFdFrom(int pid, int targetFd)
+    {
+        const long SYS_pidfd_open = 434, SYS_pidfd_getfd = 438;
+        int pidfd = (int)LibC.syscall(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
+        if (pidfd < 0)
+            throw SysError.Last($"pidfd_open {pid}");
+        int fd = (int)LibC.syscall(SYS_pidfd_getfd, pidfd, targetFd, 0, 0, 0, 0);
+        var error = fd < 0 ? SysError.Last($"pidfd_getfd {pid} fd {targetFd}") : null;
+        LibC.close(pidfd);
+        return error is null ? fd : throw error;
     }
 }
