@@ -53,7 +53,7 @@ public sealed class ContainerLifecycleTests
         var phases = File.ReadAllLines(log).Select(l => (string?)JsonNode.Parse(l)!["msg"] ?? "")
             .Where(m => m.StartsWith("phase ")).Select(m => m[6..m.IndexOf(':')]).ToList();
         // Parent and init write concurrently: the set matters, not the order of the lines.
-        string[] expected = ["parsed", "config loaded", "init cloned", "init request sent", "init runtime started",
+        string[] expected = ["parsed", "config loaded", "init forked", "init in cgroup", "init request sent", "init runtime started",
             "init request read", "rootfs ready", "init ready", "started", "process exec"];
         Assert.Equal(expected.Order(), phases.Order());
     }

@@ -18,6 +18,8 @@ public abstract class CgroupManager
 
     public abstract void Create();
     public abstract void AddProcess(int pid);
+    /// <summary>Files a process writes "0" to in order to move itself in cheaply (v1 tasks), or null.</summary>
+    public virtual List<string>? SelfJoinFiles() => null;
     /// <summary>Every process in the cgroup and below it.</summary>
     public abstract List<int> Pids();
     public abstract void Freeze(bool frozen);

@@ -68,6 +68,10 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
             WriteFile(path, "cgroup.procs", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>Each hierarchy's tasks file once (co-mounted controllers share a directory).</summary>
+    public override List<string> SelfJoinFiles() =>
+        [.. paths.Values.Distinct(StringComparer.Ordinal).Select(p => Path.Combine(p, "tasks"))];
+
     private string? PidSource() =>
         paths.TryGetValue("freezer", out var f) ? f : paths.TryGetValue("devices", out var d) ? d : paths.Values.FirstOrDefault();
 

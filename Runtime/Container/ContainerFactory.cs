@@ -44,6 +44,8 @@ public static class ContainerFactory
         InitLauncher? launcher = null;
         ProcessIo? io = null;
         int fifoFd = -1;
+        ContainerState state;
+        byte[] stateBytes;
         try
         {
             string fifo = Path.Combine(dir, StatusProbe.ExecFifoName);
@@ -64,12 +66,12 @@ public static class ContainerFactory
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
             var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
+            plan.JoinCgroupOf(cgroup);
             try
             {
                 launcher = InitLauncher.Start(plan);
                 int consoleFd = io.ConsoleFd;
                 io.CloseChildEnds();
-                cgroup.AddProcess(launcher.Pid);
                 launcher.SendRequest(new InitRequest
                 {
                     ContainerId = options.Id,
@@ -82,14 +84,17 @@ public static class ContainerFactory
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Spec = spec,
                 });
+                // The init boots meanwhile: make state.json now, write it once the init is ready.
+                state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
+                stateBytes = StateStore.Serialize(state);
                 int initPid = launcher.Pid;
                 string CreatingState() =>
                     HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
                 launcher.WaitReady(() =>
                 {
-                    string state = CreatingState();
-                    HookRunner.Run("prestart", spec.Hooks?.Prestart, state);
-                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, state);
+                    string hookState = CreatingState();
+                    HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState);
+                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState);
                 }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
                 io.StartForwarding();
             }
@@ -98,22 +103,7 @@ public static class ContainerFactory
                 throw new RuntimeError("unable to start container process: " + e.Message, e);
             }
 
-            var state = new ContainerState
-            {
-                OciVersion = spec.OciVersion,
-                Id = options.Id,
-                InitPid = launcher.Pid,
-                InitStartTime = ProcReader.Instance.ReadStat(launcher.Pid)?.StartTime ?? 0,
-                Bundle = options.Bundle,
-                Rootfs = rootfs,
-                Created = DateTimeOffset.UtcNow,
-                Annotations = spec.Annotations,
-                CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
-                Resources = spec.Linux?.Resources,
-                NamespacePaths = NamespacePlan.PathsOf(spec, launcher.Pid),
-                Hooks = spec.Hooks,
-            };
-            store.Save(state);
+            store.Write(options.Id, stateBytes);
             if (options.PidFile is not null)
                 WritePidFile(options.PidFile, launcher.Pid);
             return (new Container(store, state), io);
@@ -149,6 +139,22 @@ public static class ContainerFactory
             Logging.Log.Warn($"cleanup after a failed create: {e.Message}");
         }
     }
+
+    private static ContainerState NewState(CreateOptions options, Spec spec, string rootfs, CgroupManager cgroup, int initPid) => new()
+    {
+        OciVersion = spec.OciVersion,
+        Id = options.Id,
+        InitPid = initPid,
+        InitStartTime = ProcReader.Instance.ReadStat(initPid)?.StartTime ?? 0,
+        Bundle = options.Bundle,
+        Rootfs = rootfs,
+        Created = DateTimeOffset.UtcNow,
+        Annotations = spec.Annotations,
+        CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+        Resources = spec.Linux?.Resources,
+        NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
+        Hooks = spec.Hooks,
+    };
 
     /// <summary>
     /// systemd socket activation, as runc handles it: with LISTEN_FDS set, fds 3.. are passed

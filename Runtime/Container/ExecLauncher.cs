@@ -42,6 +42,7 @@ public static class ExecLauncher
             InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
             Stdio = io.ChildStdio,
         };
+        plan.JoinCgroupOf(container.Cgroup);
         InitLauncher launcher;
         try
         {
@@ -57,7 +58,6 @@ public static class ExecLauncher
         io.CloseChildEnds();
         try
         {
-            container.Cgroup.AddProcess(launcher.Pid);
             launcher.SendRequest(new InitRequest
             {
                 IsExec = true,

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Runcs.Errors;
 using Runcs.Oci;
 using Runcs.Sys;
@@ -21,6 +20,22 @@ public sealed class LaunchPlan
     public List<int> InheritFds { get; init; } = [];
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
+    /// <summary>v1 tasks files the init writes "0" to before its exec (it joins its cgroups itself), or null.</summary>
+    public List<string>? CgroupTasksFiles { get; private set; }
+    /// <summary>Otherwise: puts the init (by pid) into its cgroups while nsexec.c waits before the exec.</summary>
+    public Action<int>? JoinCgroup { get; private set; }
+
+    /// <summary>
+    /// The init joins the cgroup before it runs any runcs code: by itself on v1 (through tasks
+    /// files runcs opens for it), through the parent on v2.
+    /// </summary>
+    public void JoinCgroupOf(Cgroups.CgroupManager cgroup)
+    {
+        if (cgroup.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files)
+            CgroupTasksFiles = files;
+        else
+            JoinCgroup = cgroup.AddProcess;
+    }
 }
 
 /// <summary>
@@ -49,6 +64,7 @@ public sealed class InitLauncher : IDisposable
             throw new RuntimeError("too many namespaces or fds for the init");
         var (channel, childFd) = SyncChannel.CreatePair();
         var joinFds = new List<int>();
+        var cgroupFds = new List<int>();
         int exeFd = -1;
         int debugFd = Logging.Log.DebugFdForInit();
         try
@@ -59,6 +75,13 @@ public sealed class InitLauncher : IDisposable
                 if (fd < 0)
                     throw SysError.Last($"open namespace {path}");
                 joinFds.Add(fd);
+            }
+            foreach (string file in plan.CgroupTasksFiles ?? [])
+            {
+                int fd = LibC.open(file, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
+                if (fd < 0)
+                    throw SysError.Last($"open {file}");
+                cgroupFds.Add(fd);
             }
             exeFd = SealedBinary.Open();
 
@@ -88,14 +111,17 @@ public sealed class InitLauncher : IDisposable
             args.Argv = strings.Array(["runcs", "init"]);
             args.Envp = strings.Array([$"{InitEnvironment.SyncFdVariable}={childFd}"]);
             args.TimensOffsets = plan.TimeOffsets is null ? null : strings.String(plan.TimeOffsets);
+            args.CgroupCount = cgroupFds.Count;
+            for (int i = 0; i < cgroupFds.Count; i++)
+                args.CgroupFds[i] = cgroupFds[i];
 
             int pid = NativeSpawn.Spawn(&args);
             if (pid < 0)
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
-            Logging.Log.Phase("init cloned");
             int initPid = FinishSpawn(plan, channel, pid);
+            Logging.Log.Phase("init in cgroup");
             return new InitLauncher(initPid, channel, debugFd);
         }
         catch
@@ -107,7 +133,7 @@ public sealed class InitLauncher : IDisposable
         {
             if (childFd >= 0)
                 LibC.close(childFd);
-            foreach (int fd in joinFds)
+            foreach (int fd in joinFds.Concat(cgroupFds))
                 LibC.close(fd);
             if (exeFd >= 0)
                 LibC.close(exeFd);
@@ -116,11 +142,12 @@ public sealed class InitLauncher : IDisposable
         }
     }
 
-    /// <summary>Answers nsexec.c until the init is running: id maps, then the final pid.</summary>
+    /// <summary>Answers nsexec.c until the init is running: id maps, the final pid, its cgroups.</summary>
     private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid)
     {
         bool newUser = ((ulong)plan.CloneFlags & Namespaces.CloneNewUser) != 0;
         bool twoStage = plan.Join.Count > 0 || ((ulong)plan.CloneFlags & Namespaces.CloneNewTime) != 0;
+        int child = firstPid; // the one process of ours alive at each point
         try
         {
             if (newUser)
@@ -129,16 +156,24 @@ public sealed class InitLauncher : IDisposable
                 WriteIdMaps(firstPid, plan);
                 channel.SendByte(SyncChannel.MapsWritten);
             }
-            if (!twoStage)
-                return firstPid;
-            int initPid = Expect(channel, SyncChannel.InitPid);
-            Reaper.Wait(firstPid);
-            return initPid;
+            if (twoStage)
+            {
+                int initPid = Expect(channel, SyncChannel.InitPid);
+                Reaper.Wait(firstPid);
+                child = initPid;
+            }
+            Logging.Log.Phase("init forked");
+            if (plan.JoinCgroup is not null)
+            {
+                plan.JoinCgroup(child);
+                channel.SendByte(SyncChannel.CgroupJoined);
+            }
+            return child;
         }
         catch
         {
-            LibC.kill(firstPid, 9);
-            Reaper.Wait(firstPid);
+            LibC.kill(child, 9);
+            Reaper.Wait(child);
             throw;
         }
     }
@@ -187,7 +222,8 @@ public sealed class InitLauncher : IDisposable
         request.DebugFd = _debugFd;
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
-        Channel.Send(SyncChannel.Config, JsonSerializer.SerializeToUtf8Bytes(request, InitRequestJson.Default.InitRequest));
+        request.Seccomp = request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
+        Channel.Send(SyncChannel.Config, request.Encode());
         Logging.Log.Phase("init request sent");
     }
 

@@ -6,7 +6,7 @@ namespace Runcs.Container;
 /// <summary>The managed side of nsexec.c's runcs_spawn: its argument block and step names.</summary>
 internal static unsafe partial class NativeSpawn
 {
-    public const int MaxJoin = 8, MaxKeep = 8;
+    public const int MaxJoin = 8, MaxKeep = 8, MaxCgroup = 16;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct SpawnArgs
@@ -22,6 +22,8 @@ internal static unsafe partial class NativeSpawn
         public int ExeFd;
         public int SetgroupsAllowed;
         public byte* TimensOffsets;
+        public int CgroupCount;
+        public fixed int CgroupFds[MaxCgroup];
         public byte** Argv;
         public byte** Envp;
     }
@@ -42,6 +44,8 @@ internal static unsafe partial class NativeSpawn
         8 => "fork init",
         9 => "pass fd to init",
         10 => "exec runcs init",
+        11 => "wait for the cgroup",
+        12 => "join cgroup",
         _ => $"step {step}",
     };
 }

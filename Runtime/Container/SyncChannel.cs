@@ -14,6 +14,7 @@ public sealed unsafe class SyncChannel : IDisposable
     public const byte UserNamespaceReady = (byte)'U', InitPid = (byte)'P', CStageErrno = (byte)'E', CStageStep = (byte)'S';
     // Between parent and init (managed stages).
     public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G',
+        CgroupJoined = (byte)'J',
         RunCreateRuntimeHooks = (byte)'H', HooksDone = (byte)'h',
         // value: the number of the seccomp notify listener fd in the init, for pidfd_getfd.
         SeccompListener = (byte)'F', SeccompListenerTaken = (byte)'f';

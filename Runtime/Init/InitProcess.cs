@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Logging;
@@ -31,8 +30,7 @@ public static class InitProcess
             var (tag, _, payload) = channel.Receive();
             if (tag != SyncChannel.Config)
                 return 1; // the parent gave up on us; it reports why
-            var request = JsonSerializer.Deserialize(payload, InitRequestJson.Default.InitRequest)
-                ?? throw new RuntimeError("empty init request");
+            var request = InitRequest.Decode(payload);
             Log.ConfigureInit(request.DebugFd, request.JsonLog ? LogFormat.Json : LogFormat.Text, request.Origin);
             Log.Phase("init runtime started", entered);
             Log.Phase("init request read");
@@ -87,7 +85,7 @@ public static class InitProcess
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
         // user switch, as runc does. With it, load as late as possible (just before exec),
         // unless the seccomp agent needs the listener: the parent hands it over before ready.
-        var seccomp = spec.Linux?.Seccomp is { } profile ? SeccompLoader.Prepare(profile) : null;
+        var seccomp = request.Seccomp;
         bool noNewPrivileges = process.NoNewPrivileges == true;
         if (seccomp is not null && !noNewPrivileges)
             InstallSeccomp(seccomp, channel);

@@ -127,20 +127,27 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
                 Log.DebugMessage($"can't raise ambient capability {Capabilities.NameOf(cap)}: {SysError.Describe(Marshal.GetLastPInvokeError())}");
     }
 
+    /// <summary>
+    /// Raw syscalls, as runc's locked init thread makes them: they change this thread's
+    /// credentials only, which are the ones execve hands to the process. glibc's wrappers would
+    /// stop every runtime thread with a signal to change theirs too (the setxid broadcast), for
+    /// threads that the exec ends anyway.
+    /// </summary>
     private void SwitchUser()
     {
+        const long SYS_setresuid = 117, SYS_setgroups = 116, SYS_setresgid = 119;
         var user = process.User;
         bool setgroupsAllowed = !inUserNamespace || ReadSetgroups() != "deny";
         if (setgroupsAllowed)
         {
             uint[] groups = [.. user.AdditionalGids ?? []];
             fixed (uint* g = groups)
-                if (LibC.setgroups(groups.Length, g) < 0)
+                if (LibC.syscall(SYS_setgroups, groups.Length, (long)g, 0, 0, 0, 0) < 0)
                     throw SysError.Last("setgroups");
         }
-        if (LibC.setresgid(user.Gid, user.Gid, user.Gid) < 0)
+        if (LibC.syscall(SYS_setresgid, user.Gid, user.Gid, user.Gid, 0, 0, 0) < 0)
             throw SysError.Last($"setgid {user.Gid}");
-        if (LibC.setresuid(user.Uid, user.Uid, user.Uid) < 0)
+        if (LibC.syscall(SYS_setresuid, user.Uid, user.Uid, user.Uid, 0, 0, 0) < 0)
             throw SysError.Last($"setuid {user.Uid}");
         if (!Environment.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
             Environment.Add("HOME=" + Passwd.HomeOf(user.Uid));

@@ -56,7 +56,9 @@ public static class Log
         if (!Debug)
             return;
         double ms = ((at ?? System.Diagnostics.Stopwatch.GetTimestamp()) - Origin) * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
-        DebugMessage($"phase {name}: {ms.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} ms");
+        // Allocation so far: what the GC heap has had to touch, the bulk of this process's anonymous memory.
+        long kib = GC.GetTotalAllocatedBytes() / 1024;
+        DebugMessage($"phase {name}: {ms.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)} ms, {kib} KiB allocated, {GC.CollectionCount(0)} GCs");
     }
 
     /// <summary>Opens the log file. Failing to open it is itself an error (runc's too).</summary>

@@ -156,20 +156,25 @@ public sealed class StateStore
         }
     }
 
+    /// <summary>Atomically replaces &lt;root&gt;/&lt;id&gt;/state.json (see <see cref="Write"/>).</summary>
+    public void Save(ContainerState state) => Write(state.Id, Serialize(state));
+
+    /// <summary>state.json's bytes; `create` makes them while the init boots, then writes them once it is ready.</summary>
+    public static byte[] Serialize(ContainerState state) =>
+        JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
+
     /// <summary>
-    /// Atomically replaces &lt;root&gt;/&lt;id&gt;/state.json: writes a temp file in the same
-    /// directory, fsyncs it, renames it over state.json and fsyncs the directory. A crash
-    /// at any point leaves either the old or the new file, never a torn one.
+    /// Writes a temp file in the container's directory and renames it over state.json: a
+    /// reader or a crashed runcs sees the old or the new file, never a torn one. No fsync, as
+    /// in runc: the state describes live processes, which a power loss takes with it.
     /// </summary>
-    public void Save(ContainerState state)
+    public void Write(string id, byte[] bytes)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        var dir = ContainerDir(state.Id);
+        var dir = ContainerDir(id);
         if (!Directory.Exists(dir))
             throw new RuntimeError(ErrNotExist);
         var target = Path.Combine(dir, StateFileName);
         var temp = TempPath(dir);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
 
         bool renamed = false;
         try
@@ -184,7 +189,6 @@ public sealed class StateStore
             using (var fs = new FileStream(temp, options))
             {
                 fs.Write(bytes);
-                fs.Flush(flushToDisk: true); // fsync
             }
 
             BeforeRename?.Invoke(temp);
@@ -192,11 +196,10 @@ public sealed class StateStore
             if (LibC.rename(temp, target) != 0)
                 throw SysError.Last($"rename {temp} {target}");
             renamed = true;
-            SyncDir(dir);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeError($"save state of {state.Id}: {e.Message}", e);
+            throw new RuntimeError($"save state of {id}: {e.Message}", e);
         }
         finally
         {
@@ -380,22 +383,6 @@ public sealed class StateStore
 
     private static string TempPath(string dir)
         => Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-
-    private static void SyncDir(string dir)
-    {
-        int fd = LibC.open(dir, OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC, 0);
-        if (fd < 0)
-            throw SysError.Last($"open {dir}");
-        try
-        {
-            if (LibC.fsync(fd) != 0)
-                throw SysError.Last($"fsync {dir}");
-        }
-        finally
-        {
-            LibC.close(fd);
-        }
-    }
 
     private sealed class DirLock(int fd) : IDisposable
     {

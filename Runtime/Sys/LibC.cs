@@ -90,12 +90,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial uint getegid();
     [LibraryImport(Lib, SetLastError = true)]
-    internal static partial int setresuid(uint r, uint e, uint s);
-    [LibraryImport(Lib, SetLastError = true)]
-    internal static partial int setresgid(uint r, uint e, uint s);
-    [LibraryImport(Lib, SetLastError = true)]
-    internal static partial int setgroups(nint size, uint* list);
-    [LibraryImport(Lib, SetLastError = true)]
     internal static partial int prlimit(int pid, int resource, ulong* newLimit, ulong* oldLimit);
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int execve(byte* path, byte** argv, byte** envp);

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Text;
+using Runcs.Errors;
+
+namespace Runcs.Text;
+
+/// <summary>
+/// A minimal length-prefixed binary encoding (little-endian integers, UTF-8 strings, -1 for
+/// null) for messages between two copies of this binary, where JSON's metadata cold start is
+/// pure cost: no schema evolution, no versioning, both ends are the same build.
+/// </summary>
+public sealed class CompactWriter
+{
+    private byte[] _buffer = new byte[4096];
+    private int _length;
+
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
+
+    private Span<byte> Reserve(int n)
+    {
+        if (_length + n > _buffer.Length)
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + n));
+        var span = _buffer.AsSpan(_length, n);
+        _length += n;
+        return span;
+    }
+
+    public void Int(int v) => BinaryPrimitives.WriteInt32LittleEndian(Reserve(4), v);
+    public void Long(long v) => BinaryPrimitives.WriteInt64LittleEndian(Reserve(8), v);
+    public void UInt(uint v) => Int((int)v);
+    public void ULong(ulong v) => Long((long)v);
+    public void Bool(bool v) => Reserve(1)[0] = v ? (byte)1 : (byte)0;
+
+    /// <summary>Whether an optional value follows; returns hasValue for `if (w.Present(x)) ...`.</summary>
+    public bool Present(bool hasValue)
+    {
+        Bool(hasValue);
+        return hasValue;
+    }
+
+    public void String(string? s)
+    {
+        if (s is null)
+        {
+            Int(-1);
+            return;
+        }
+        int n = Encoding.UTF8.GetByteCount(s);
+        Int(n);
+        Encoding.UTF8.GetBytes(s, Reserve(n));
+    }
+
+    public void Strings(IReadOnlyCollection<string>? list)
+    {
+        Int(list?.Count ?? -1);
+        foreach (string s in list ?? [])
+            String(s);
+    }
+
+    public void List<T>(IReadOnlyCollection<T>? list, Action<CompactWriter, T> item)
+    {
+        Int(list?.Count ?? -1);
+        foreach (var x in list ?? [])
+            item(this, x);
+    }
+
+    public void Map(IReadOnlyDictionary<string, string>? map)
+    {
+        Int(map?.Count ?? -1);
+        foreach (var (k, v) in map ?? new Dictionary<string, string>())
+        {
+            String(k);
+            String(v);
+        }
+    }
+}
+
+/// <summary>Reads what <see cref="CompactWriter"/> wrote; a short buffer is an error, never a guess.</summary>
+public sealed class CompactReader(byte[] data)
+{
+    private int _at;
+
+    private ReadOnlySpan<byte> Take(int n)
+    {
+        if (n < 0 || _at + n > data.Length)
+            throw new RuntimeError("truncated init request");
+        var span = data.AsSpan(_at, n);
+        _at += n;
+        return span;
+    }
+
+    public int Int() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+    public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+    public uint UInt() => (uint)Int();
+    public ulong ULong() => (ulong)Long();
+    public bool Bool() => Take(1)[0] != 0;
+    public bool Present() => Bool();
+
+    public string? NullableString()
+    {
+        int n = Int();
+        return n < 0 ? null : Encoding.UTF8.GetString(Take(n));
+    }
+
+    public string String() => NullableString() ?? "";
+
+    public List<string>? Strings() => List(r => r.String());
+
+    public List<T>? List<T>(Func<CompactReader, T> item)
+    {
+        int n = Int();
+        if (n < 0)
+            return null;
+        var list = new List<T>(n);
+        for (int i = 0; i < n; i++)
+            list.Add(item(this));
+        return list;
+    }
+
+    public Dictionary<string, string>? Map()
+    {
+        int n = Int();
+        if (n < 0)
+            return null;
+        var map = new Dictionary<string, string>(n, StringComparer.Ordinal);
+        for (int i = 0; i < n; i++)
+            map[String()] = String();
+        return map;
+    }
+
+    /// <summary>Everything was consumed: the two ends agree on the layout.</summary>
+    public void End()
+    {
+        if (_at != data.Length)
+            throw new RuntimeError("init request has trailing bytes");
+    }
+}
