@@ -25,8 +25,12 @@ public static class RunCommand
         if (detach)
             return 0;
         int status = foreground!.Wait(container.State.InitPid, io);
+        Logging.Log.Phase("process exited");
         if (!line.GetBool("keep"))
+        {
             Runcs.Container.Container.Load(c.Store, c.Id).Delete(force: true);
+            Logging.Log.Phase("deleted");
+        }
         return status;
     }
 }

@@ -31,6 +31,7 @@ public static class ContainerFactory
     {
         StateStore.ValidateId(options.Id);
         var spec = SpecLoader.Load(options.Bundle);
+        Logging.Log.Phase("config parsed");
         SpecValidator.Validate(spec, options.Bundle);
         string rootfs = Path.GetFullPath(spec.Root!.Path, options.Bundle);
         Logging.Log.Phase("config loaded");
@@ -63,6 +64,7 @@ public static class ContainerFactory
             // Limits go in before the init does: nothing of the container ever runs unlimited.
             cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
 
+            Logging.Log.Phase("cgroup set");
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
             var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);

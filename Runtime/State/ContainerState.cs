@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using Runcs.Oci;
 
 namespace Runcs.State;
 
@@ -41,8 +43,27 @@ public sealed class ContainerState
     /// <summary>cgroup controller (or "" for the v2 unified hierarchy) → absolute cgroup path.</summary>
     [JsonPropertyName("cgroupPaths")] public Dictionary<string, string>? CgroupPaths { get; set; }
 
+    // Resources and hooks are kept in state.json as raw JSON and parsed on first use: every
+    // command reads the state, few need these, and parsing them eagerly would build the
+    // serializer metadata of their whole type graphs (about a millisecond) each time.
+
     /// <summary>linux.resources as applied at create and changed by `update` since.</summary>
-    [JsonPropertyName("resources")] public Runcs.Oci.LinuxResources? Resources { get; set; }
+    [JsonIgnore]
+    public LinuxResources? Resources
+    {
+        get => _resources ??= ResourcesJson?.Deserialize(SpecJson.Tabs.LinuxResources);
+        set => (_resources, ResourcesJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.LinuxResources));
+    }
+
+    [JsonPropertyName("resources")]
+    public JsonElement? ResourcesJson
+    {
+        get => _resourcesJson;
+        set => (_resourcesJson, _resources) = (value, null);
+    }
+
+    private LinuxResources? _resources;
+    private JsonElement? _resourcesJson;
 
     /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
     [JsonPropertyName("namespacePaths")] public Dictionary<string, string>? NamespacePaths { get; set; }
@@ -52,5 +73,20 @@ public sealed class ContainerState
     [JsonPropertyName("useSystemdCgroup")] public bool UseSystemdCgroup { get; set; }
 
     /// <summary>The config's hooks, kept for poststart (`start`) and poststop (`delete`) without re-reading config.json.</summary>
-    [JsonPropertyName("hooks")] public Runcs.Oci.Hooks? Hooks { get; set; }
+    [JsonIgnore]
+    public Hooks? Hooks
+    {
+        get => _hooks ??= HooksJson?.Deserialize(SpecJson.Tabs.Hooks);
+        set => (_hooks, HooksJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.Hooks));
+    }
+
+    [JsonPropertyName("hooks")]
+    public JsonElement? HooksJson
+    {
+        get => _hooksJson;
+        set => (_hooksJson, _hooks) = (value, null);
+    }
+
+    private Hooks? _hooks;
+    private JsonElement? _hooksJson;
 }
