@@ -82,6 +82,20 @@ public sealed class CgroupTests
     }
 
     [Fact]
+    public void Too_low_a_memory_limit_fails_create_naming_the_oom_kill_and_leaves_nothing()
+    {
+        if (!IsV1)
+            return;
+        // What the init charges before the process runs (about 0.7 MB) does not fit in 256 KiB.
+        using var b = WithCgroup(["true"], new JsonObject { ["memory"] = new JsonObject { ["limit"] = 256 << 10, ["swap"] = 256 << 10 } });
+        var r = b.Runcs("create", "--bundle", b.Dir, b.Id);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("the OOM killer killed it: linux.resources.memory.limit (262144) is too low to start the container", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+        Assert.False(Directory.Exists(Dir(b, "memory")));
+    }
+
+    [Fact]
     public void Events_report_an_oom_kill_and_stats()
     {
         if (!IsV1)

@@ -102,7 +102,11 @@ public static class ContainerFactory
             }
             catch (RuntimeError e) when (e is not ConfigError)
             {
-                throw new RuntimeError("unable to start container process: " + e.Message, e);
+                // The init's own start-up is charged to the container: too low a limit kills it.
+                string oom = cgroup.OomKills() > 0
+                    ? $": the OOM killer killed it: linux.resources.memory.limit ({spec.Linux?.Resources?.Memory?.Limit}) is too low to start the container"
+                    : "";
+                throw new RuntimeError("unable to start container process: " + e.Message + oom, e);
             }
 
             store.Write(options.Id, stateBytes);
