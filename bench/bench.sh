@@ -40,9 +40,13 @@ names=(runcs runc crun)
 bins=("$runcs" "$(command -v runc)" "$(command -v crun)")
 base=1 # ratios are relative to runc
 work=$(mktemp -d /tmp/runcs-bench.XXXXXX)
+# State roots on a tmpfs, as in production (/run/runc, /run/containerd): on a disk file system
+# a mkdir or rename of the state may wait for the journal and measure the disk, not the runtime.
+mkdir "$work/state"
+mount -t tmpfs -o mode=700 runcs-bench-state "$work/state"
 
 # rt I ARGS...: runtime I on its own state root.
-rt() { local i=$1; shift; "${bins[$i]}" --root "$work/root-${names[$i]}" "$@"; }
+rt() { local i=$1; shift; "${bins[$i]}" --root "$work/state/root-${names[$i]}" "$@"; }
 
 # Every container id this script may leave behind, "I ID" a line: a failing step (or ^C)
 # must not leave containers running, or state and cgroups behind, so all are deleted on exit.
@@ -52,6 +56,7 @@ cleanup() {
     if [ -f "$work/ids" ]; then
         while read -r i id; do rt "$i" delete -f "$id" >/dev/null 2>&1 || true; done < "$work/ids"
     fi
+    umount "$work/state" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -101,7 +106,7 @@ bench_run_and_cycle() {
     local i r run_cmds=() cycle_cmds=()
     for i in 0 1 2; do
         runs_true "$i" || continue
-        r="${bins[$i]} --root $work/root-${names[$i]}"
+        r="${bins[$i]} --root $work/state/root-${names[$i]}"
         track "$i" "b-${names[$i]}"; track "$i" "c-${names[$i]}"
         run_cmds+=(-n "${names[$i]}" "$r run -b $work/true b-${names[$i]}")
         cycle_cmds+=(-n "${names[$i]}" "$r create -b $work/true c-${names[$i]} && $r start c-${names[$i]} && $r delete -f c-${names[$i]}")
@@ -120,7 +125,7 @@ bench_exec() {
         id=e-${names[$i]}
         track "$i" "$id"
         if { rt "$i" create -b "$work/daemon" "$id" && rt "$i" start "$id"; } >/dev/null 2>"$work/err"; then
-            cmds+=(-n "${names[$i]}" "${bins[$i]} --root $work/root-${names[$i]} exec $id /bin/true")
+            cmds+=(-n "${names[$i]}" "${bins[$i]} --root $work/state/root-${names[$i]} exec $id /bin/true")
         else
             note "$i" "exec n/a: the sleep container did not start: $(first_line "$(cat "$work/err")")"
         fi
@@ -146,7 +151,7 @@ peak_rss_kib() {
     local i=$1 k all=()
     track "$i" "r-${names[$i]}"
     for k in 1 2 3 4 5; do
-        if ! /usr/bin/time -f %M -o "$work/rss" "${bins[$i]}" --root "$work/root-${names[$i]}" \
+        if ! /usr/bin/time -f %M -o "$work/rss" "${bins[$i]}" --root "$work/state/root-${names[$i]}" \
             run -b "$work/sleep" "r-${names[$i]}" >/dev/null 2>"$work/err"; then
             note "$i" "peak RSS n/a: run of sleep 1 failed: $(first_line "$(cat "$work/err")")"
             echo n/a; return
@@ -172,7 +177,7 @@ starts_under() {
     local i=$1 id="m-${names[$1]}-$((++attempt))" rc=0
     variant limit "$limit_filter | .process.args = [\"/bin/true\"]" --argjson b "$2"
     track "$i" "$id"
-    timeout 30 "${bins[$i]}" --root "$work/root-${names[$i]}" run -b "$work/limit" "$id" \
+    timeout 30 "${bins[$i]}" --root "$work/state/root-${names[$i]}" run -b "$work/limit" "$id" \
         >/dev/null 2>"$work/why" || rc=$?
     [ "$rc" = 124 ] && echo "timed out after 30 s" >> "$work/why"
     [ "$rc" = 0 ] || [ -s "$work/why" ] || echo "exit status $rc, no message" > "$work/why"
