@@ -33,6 +33,34 @@ public sealed class NamespaceTests
             Assert.NotEqual(new FileInfo($"/proc/self/ns/{names[i]}").LinkTarget, inside[i]);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the two-stage path (a new time namespace)
+    public void A_new_cgroup_namespace_is_rooted_at_the_containers_cgroup(bool twoStage)
+    {
+        using var b = new Bundle(["cat", "/proc/self/cgroup"]);
+        AddNamespace(b, "cgroup");
+        if (twoStage)
+            AddNamespace(b, "time");
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        // Every hierarchy's path is the namespace's root: made after the init joined its cgroup.
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => Assert.EndsWith(":/", l));
+    }
+
+    [Fact]
+    public void An_exec_into_a_cgroup_namespace_sees_its_root()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        AddNamespace(b, "cgroup");
+        Assert.Equal(0, b.Run("-d").ExitCode);
+        var r = b.Runcs("exec", b.Id, "cat", "/proc/self/cgroup");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.All(r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => Assert.EndsWith(":/", l));
+    }
+
     [Fact]
     public void A_namespace_given_by_path_is_joined()
     {

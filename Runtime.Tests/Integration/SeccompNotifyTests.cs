@@ -78,6 +78,21 @@ public sealed class SeccompNotifyTests
     }
 
     [Fact]
+    public void The_tsync_flag_works_with_a_listener()
+    {
+        // The kernel takes TSYNC with NEW_LISTENER only together with TSYNC_ESRCH.
+        using var b = new Bundle(["sh", "-c", "mkdir /tmp/x; echo rc=$?"]);
+        using var agent = new TestSeccompAgent(b.Dir, ENOMEDIUM);
+        NotifyMkdir(b, agent.Path);
+        b.Config["linux"]!["seccomp"]!["flags"] = new JsonArray("SECCOMP_FILTER_FLAG_TSYNC");
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("rc=1\n", r.Stdout);
+        Assert.Contains("No medium found", r.Stderr);
+    }
+
+    [Fact]
     public void Exec_hands_the_agent_a_listener_with_the_running_state()
     {
         using var b = new Bundle(["sleep", "60"]);

@@ -69,7 +69,8 @@ public static class ExecLauncher
                 Spec = spec,
             });
             // The agent learns the exec'd process's pid; the state is the container's.
-            launcher.WaitReady(seccompAgent: Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, () => container.HookState("running")));
+            launcher.WaitReady(seccompAgent: Seccomp.SeccompAgent.For(spec.Linux?.Seccomp,
+                () => container.HookState(container.Status.ToRuncString())));
             io.StartForwarding();
             return (launcher.Pid, io);
         }

@@ -163,9 +163,10 @@ public sealed class InitLauncher : IDisposable
                 child = initPid;
             }
             Logging.Log.Phase("init forked");
-            if (plan.JoinCgroup is not null)
+            if (plan.CgroupTasksFiles is null)
             {
-                plan.JoinCgroup(child);
+                // nsexec.c waits for this byte whenever it joins no cgroup by itself.
+                plan.JoinCgroup?.Invoke(child);
                 channel.SendByte(SyncChannel.CgroupJoined);
             }
             return child;
@@ -183,14 +184,19 @@ public sealed class InitLauncher : IDisposable
         var (got, value, _) = channel.Receive();
         if (got == tag)
             return value;
-        if (got == SyncChannel.CStageErrno)
-        {
-            var (_, step, _) = channel.Receive();
-            throw new RuntimeError($"nsexec: {NativeSpawn.StepName(step)}: {SysError.Describe(value)}");
-        }
+        ThrowIfCStageFailed(channel, got, value);
         throw new RuntimeError(got == 0
             ? "nsexec: init exited before it was set up"
             : $"nsexec: unexpected message '{(char)got}'");
+    }
+
+    /// <summary>An 'E' record from nsexec.c, and its step, become the error they describe.</summary>
+    private static void ThrowIfCStageFailed(SyncChannel channel, byte tag, int errno)
+    {
+        if (tag != SyncChannel.CStageErrno)
+            return;
+        var (_, step, _) = channel.Receive();
+        throw new RuntimeError($"nsexec: {NativeSpawn.StepName(step)}: {SysError.Describe(errno)}");
     }
 
     private static void WriteIdMaps(int pid, LaunchPlan plan)
@@ -223,7 +229,17 @@ public sealed class InitLauncher : IDisposable
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
         request.Seccomp = request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
-        Channel.Send(SyncChannel.Config, request.Encode());
+        try
+        {
+            Channel.Send(SyncChannel.Config, request.Encode());
+        }
+        catch (SysError)
+        {
+            // The child died before its exec (a cgroup join, a kept fd): its records say why.
+            var (tag, value, _) = Channel.Receive();
+            ThrowIfCStageFailed(Channel, tag, value);
+            throw;
+        }
         Logging.Log.Phase("init request sent");
     }
 
@@ -254,6 +270,7 @@ public sealed class InitLauncher : IDisposable
                 case SyncChannel.InitError:
                     throw new RuntimeError(Encoding.UTF8.GetString(payload));
                 default:
+                    ThrowIfCStageFailed(Channel, tag, value);
                     throw new RuntimeError("container init exited unexpectedly");
             }
         }

@@ -120,9 +120,16 @@ public static class InitProcess
         int listener = SeccompLoader.Install(filter);
         if (listener < 0)
             return;
-        channel.SendValue(SyncChannel.SeccompListener, listener);
-        var (tag, _, _) = channel.Receive();
-        LibC.close(listener);
+        byte tag;
+        try
+        {
+            channel.SendValue(SyncChannel.SeccompListener, listener);
+            tag = channel.Receive().Tag;
+        }
+        finally
+        {
+            LibC.close(listener);
+        }
         if (tag != SyncChannel.SeccompListenerTaken)
             throw new RuntimeError("the seccomp listener was not handed to the seccomp agent");
     }

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -160,6 +161,9 @@ static __attribute__((noreturn)) void exec_init(const struct runcs_spawn *s)
 		join_cgroups(s);
 	else
 		wait_for_parent(s, STEP_WAIT_CGROUP);
+	/* Only now: a cgroup namespace is rooted where its creator's cgroup is. */
+	if ((s->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		fail(s, STEP_UNSHARE);
 	for (int i = 0; i < s->keep_count; i++)
 		if (fcntl(s->keep_fds[i], F_SETFD, 0) < 0)
 			fail(s, STEP_KEEP_FD);
@@ -189,6 +193,7 @@ static __attribute__((noreturn)) void stage1(const struct runcs_spawn *s)
 		flags &= ~CLONE_NEWUSER;
 	}
 	become_root(s);
+	flags &= ~CLONE_NEWCGROUP; /* made in exec_init, once in the container's cgroup */
 	if (flags && unshare(flags) < 0)
 		fail(s, STEP_UNSHARE);
 	if (s->timens_offsets)
@@ -210,12 +215,18 @@ static __attribute__((noreturn)) void stage1(const struct runcs_spawn *s)
 int32_t runcs_spawn(const struct runcs_spawn *s)
 {
 	int two_stage = s->join_count > 0 || (s->clone_flags & CLONE_NEWTIME);
-	pid_t pid = raw_clone(two_stage ? 0 : (unsigned long)s->clone_flags);
+	pid_t pid = raw_clone(two_stage ? 0 : (unsigned long)(s->clone_flags & ~CLONE_NEWCGROUP));
 
 	if (pid < 0)
 		return -errno;
 	if (pid > 0)
 		return pid;
+	/*
+	 * Joining a container's namespaces while holding runcs's fds (the cgroup tasks files
+	 * among them): its processes must not be able to ptrace us or open /proc/<pid>/fd.
+	 */
+	if (s->join_count > 0 && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(s, STEP_SETNS);
 	if (two_stage)
 		stage1(s);
 	if (s->clone_flags & CLONE_NEWUSER)

@@ -11,7 +11,7 @@ public static unsafe class SeccompLoader
 {
     private const long SYS_seccomp = 317;
     private const int SECCOMP_SET_MODE_FILTER = 1;
-    private const uint SECCOMP_FILTER_FLAG_NEW_LISTENER = 8;
+    private const uint SECCOMP_FILTER_FLAG_TSYNC = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 8, SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16;
     private const int EINVAL = 22;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -44,7 +44,14 @@ public static unsafe class SeccompLoader
     public static int Install(Filter compiled)
     {
         var (program, names) = (compiled.Program, compiled.FlagNames);
-        uint flags = compiled.Flags | (compiled.WantsListener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+        uint flags = compiled.Flags;
+        if (compiled.WantsListener)
+        {
+            flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+            // The kernel takes TSYNC with a listener only with TSYNC_ESRCH (libseccomp adds it too).
+            if ((flags & SECCOMP_FILTER_FLAG_TSYNC) != 0)
+                flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
         Log.DebugMessage($"seccomp: loading a filter of {program.Length} instructions (flags 0x{flags:x})");
         fixed (SockFilter* filter = program)
         {
