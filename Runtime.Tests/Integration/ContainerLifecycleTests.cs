@@ -54,7 +54,7 @@ public sealed class ContainerLifecycleTests
             .Where(m => m.StartsWith("phase ")).Select(m => m[6..m.IndexOf(':')]).ToList();
         // Parent and init write concurrently: the set matters, not the order of the lines.
         string[] expected = ["parsed", "config parsed", "config loaded", "cgroup set", "init forked", "init in cgroup",
-            "init request sent", "init runtime started", "init request read", "rootfs ready", "init ready", "started",
+            "init request sent", "init runtime started", "init request read", "rootfs ready", "init ready", "state written", "started",
             "process exec", "process exited", "deleted"];
         Assert.Equal(expected.Order(), phases.Order());
     }

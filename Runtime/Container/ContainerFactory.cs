@@ -86,7 +86,9 @@ public static class ContainerFactory
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Spec = spec,
                 });
-                // The init boots meanwhile: make state.json now, write it once the init is ready.
+                // The init boots meanwhile: start copying its stdio, make state.json now (written
+                // once the init is ready).
+                io.StartPipeForwarding();
                 state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
                 stateBytes = StateStore.Serialize(state);
                 int initPid = launcher.Pid;
@@ -98,7 +100,7 @@ public static class ContainerFactory
                     HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState);
                     HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState);
                 }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
-                io.StartForwarding();
+                io.StartTerminalForwarding();
             }
             catch (RuntimeError e) when (e is not ConfigError)
             {
@@ -110,6 +112,7 @@ public static class ContainerFactory
             }
 
             store.Write(options.Id, stateBytes);
+            Logging.Log.Phase("state written");
             if (options.PidFile is not null)
                 WritePidFile(options.PidFile, launcher.Pid);
             return (new Container(store, state), io);

@@ -68,10 +68,11 @@ public static class ExecLauncher
                 InUserNamespace = paths.ContainsKey("user"),
                 Spec = spec,
             });
+            io.StartPipeForwarding(); // its threads start while the init boots
             // The agent learns the exec'd process's pid; the state is the container's.
             launcher.WaitReady(seccompAgent: Seccomp.SeccompAgent.For(spec.Linux?.Seccomp,
                 () => container.HookState(container.Status.ToRuncString())));
-            io.StartForwarding();
+            io.StartTerminalForwarding();
             return (launcher.Pid, io);
         }
         catch

@@ -102,31 +102,35 @@ public sealed class ProcessIo : IDisposable
         ConsoleFd = -1;
     }
 
-    /// <summary>Once the init is ready: receive the master (terminal) and start copying (foreground).</summary>
-    public void StartForwarding()
+    /// <summary>
+    /// Foreground pass-through: copy the pipes from the moment the init exists, so that the
+    /// copying threads start (about 0.15 ms each) while the init boots, not after it is ready.
+    /// </summary>
+    public void StartPipeForwarding()
     {
-        if (_detach)
+        if (_detach || _terminal)
             return;
-        if (_terminal)
+        StartCopy(0, _parentStdio[0], closeTarget: true, output: false);
+        _parentStdio[0] = -1;
+        StartCopy(_parentStdio[1], 1, closeTarget: false, output: true);
+        StartCopy(_parentStdio[2], 2, closeTarget: false, output: true);
+    }
+
+    /// <summary>Foreground terminal, once the init is ready: receive the master and copy both ways.</summary>
+    public void StartTerminalForwarding()
+    {
+        if (_detach || !_terminal)
+            return;
+        _master = UnixSocket.ReceiveFd(_consoleParent).Fd;
+        Close(ref _consoleParent);
+        if (Terminal.GetAttr(0) is { } termios)
         {
-            _master = UnixSocket.ReceiveFd(_consoleParent).Fd;
-            Close(ref _consoleParent);
-            if (Terminal.GetAttr(0) is { } termios)
-            {
-                _savedTermios = termios;
-                Terminal.SetAttr(0, Terminal.MakeRaw(termios));
-            }
-            Resize();
-            StartCopy(0, _master, closeTarget: false, output: false);
-            StartCopy(_master, 1, closeTarget: false, output: true);
+            _savedTermios = termios;
+            Terminal.SetAttr(0, Terminal.MakeRaw(termios));
         }
-        else
-        {
-            StartCopy(0, _parentStdio[0], closeTarget: true, output: false);
-            _parentStdio[0] = -1;
-            StartCopy(_parentStdio[1], 1, closeTarget: false, output: true);
-            StartCopy(_parentStdio[2], 2, closeTarget: false, output: true);
-        }
+        Resize();
+        StartCopy(0, _master, closeTarget: false, output: false);
+        StartCopy(_master, 1, closeTarget: false, output: true);
     }
 
     /// <summary>SIGWINCH: the host terminal's size onto the pty.</summary>
