@@ -42,6 +42,12 @@ public sealed class InitRequestTests
         "devices": [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438, "uid": 0, "gid": 0}],
         "rootfsPropagation": "rslave", "maskedPaths": ["/proc/kcore"], "readonlyPaths": ["/proc/sys"],
         "mountLabel": "system_u:object_r:container_file_t:s0",
+        "uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],
+        "gidMappings": [{"containerID": 0, "hostID": 200000, "size": 1000}],
+        "seccomp": {"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 38, "architectures": ["SCMP_ARCH_X86_64"],
+          "flags": ["SECCOMP_FILTER_FLAG_LOG"], "listenerPath": "/agent.sock", "listenerMetadata": "m",
+          "syscalls": [{"names": ["clone"], "action": "SCMP_ACT_ALLOW", "errnoRet": 1,
+                        "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]},
         "personality": {"domain": "LINUX32", "flags": []}
       }
     }
@@ -65,11 +71,11 @@ public sealed class InitRequestTests
         Assert.Null(back.Seccomp);
     }
 
-    /// <summary>The parent's alone: the init never reads them (seccomp travels compiled).</summary>
+    /// <summary>The parent's alone: neither the init nor `exec` reads them.</summary>
     private static readonly string[] ParentOnly =
     [
-        "linux.resources", "linux.cgroupsPath", "linux.seccomp", "linux.uidMappings", "linux.gidMappings",
-        "linux.timeOffsets", "linux.intelRdt", "linux.netDevices", "mounts.uidMappings", "mounts.gidMappings",
+        "linux.resources", "linux.cgroupsPath", "linux.timeOffsets", "linux.intelRdt", "linux.netDevices",
+        "mounts.uidMappings", "mounts.gidMappings",
     ];
 
     /// <summary>
@@ -114,16 +120,14 @@ public sealed class InitRequestTests
         var json = JsonNode.Parse(FullConfig)!;
         json["linux"]!["resources"] = new JsonObject { ["pids"] = new JsonObject { ["limit"] = 5 } };
         json["linux"]!["cgroupsPath"] = "/x";
-        json["linux"]!["uidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 1000, ["size"] = 1 });
         var spec = JsonSerializer.Deserialize(json.ToJsonString(), SpecJson.Compact.Spec)!;
         var back = InitRequest.Decode(new InitRequest { Spec = spec }.Encode()).Spec;
         Assert.Null(back.Linux!.Resources);
         Assert.Null(back.Linux.CgroupsPath);
-        Assert.Null(back.Linux.UidMappings);
     }
 
     [Fact]
-    public void The_compiled_seccomp_filter_travels_instead_of_the_profile()
+    public void The_compiled_seccomp_filter_travels_with_the_request()
     {
         var profile = new LinuxSeccomp
         {

@@ -60,6 +60,25 @@ public sealed class ContainerLifecycleTests
     }
 
     [Fact]
+    public void Exec_with_a_process_file_reads_no_config_json_and_without_one_reads_the_bundles()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        Assert.Equal(0, b.Run("-d").ExitCode);
+        string process = Path.Combine(b.Dir, "process.json");
+        File.WriteAllText(process, """{"args": ["sh", "-c", "echo $FROM_FILE"], "env": ["PATH=/bin", "FROM_FILE=1"], "cwd": "/", "user": {"uid": 0, "gid": 0}}""");
+        // As runc: a later edit of config.json, even a broken one, does not reach --process exec
+        // (containerd's way: the container's config is the one saved at create)...
+        File.WriteAllText(b.ConfigPath, "{ not json");
+        var r = b.Runcs("exec", "--process", process, b.Id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal("1\n", r.Stdout);
+        // ...while exec without --process takes its process from the bundle's config.json.
+        var bare = b.Runcs("exec", b.Id, "true");
+        Assert.Equal(255, bare.ExitCode);
+        Assert.Contains("exec failed", bare.Stderr); // runcs names config.json and the position; runc only the JSON error
+    }
+
+    [Fact]
     public void Only_stdio_fds_reach_the_container()
     {
         using var b = new Bundle(["sh", "-c", "ls /proc/self/fd"]);

@@ -64,6 +64,10 @@ public sealed class HookTests
         Assert.DoesNotContain(hostNs, afterStart[0]);
         Assert.StartsWith("poststart \"status\":\"running\"", afterStart[1]);
 
+        // An exec'd process runs no hook (runc's setns init runs none).
+        Assert.Equal(0, b.Runcs("exec", b.Id, "true").ExitCode);
+        Assert.Equal(5, Log(b).Length);
+
         Assert.Equal(0, b.Runcs("delete", "--force", b.Id).ExitCode);
         var all = Log(b);
         Assert.Equal(6, all.Length);

@@ -27,9 +27,10 @@ public static class ExecCommand
     {
         var line = c.Line;
         var container = c.Load();
-        // One read of the bundle's config: the base of the process, and what the init needs.
-        var spec = SpecLoader.Load(container.State.Bundle);
-        spec.Process = BuildProcess(c, spec.Process);
+        // As runc: the container's config is the one saved at create; the process is the
+        // --process file, or else the bundle's current config.json process changed by the flags.
+        var spec = container.LoadConfig();
+        spec.Process = BuildProcess(c, () => SpecLoader.Load(container.State.Bundle).Process);
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(noSubreaper: false);
         var (pid, io) = ExecLauncher.Start(container, spec, new ExecOptions
@@ -48,7 +49,7 @@ public static class ExecCommand
     }
 
     /// <summary>The process: the --process file, or the container's config process changed by the flags (runc's getProcess).</summary>
-    public static Process BuildProcess(CommandContext c, Process? configProcess)
+    private static Process BuildProcess(CommandContext c, Func<Process?> configProcess)
     {
         var line = c.Line;
         if (line.GetString("process") is { Length: > 0 } file)
@@ -66,7 +67,7 @@ public static class ExecCommand
             SpecValidator.ValidateProcess(fromFile, file, "");
             return fromFile;
         }
-        var p = configProcess ?? new Process();
+        var p = configProcess() ?? new Process();
         p.Args = [.. line.Positionals.Skip(1)];
         if (p.Args.Count == 0)
             throw new RuntimeError("args must not be empty");

@@ -69,6 +69,14 @@ public sealed class Container
         }
     }
 
+    /// <summary>
+    /// The config `create` validated (config.bin), which `exec` starts from as runc's does from
+    /// its saved container config (only exec's default process comes from the bundle again). A
+    /// container created by a runcs without config.bin falls back to the bundle's config.json.
+    /// </summary>
+    public Spec LoadConfig() =>
+        _store.ReadConfig(Id) is { } data ? SpecCodec.Decode(data) : SpecLoader.Load(State.Bundle);
+
     /// <summary>The state JSON hooks and the seccomp agent read.</summary>
     internal string HookState(string status) => HookRunner.StateJson(State.OciVersion, Id, status,
         status == "stopped" ? 0 : State.InitPid, State.Bundle, State.Annotations);

@@ -46,7 +46,7 @@ public static class ContainerFactory
         ProcessIo? io = null;
         int fifoFd = -1;
         ContainerState state;
-        byte[] stateBytes;
+        byte[] stateBytes, configBytes;
         try
         {
             string fifo = Path.Combine(dir, StatusProbe.ExecFifoName);
@@ -91,6 +91,7 @@ public static class ContainerFactory
                 io.StartPipeForwarding();
                 state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
                 stateBytes = StateStore.Serialize(state);
+                configBytes = SpecCodec.Encode(spec);
                 int initPid = launcher.Pid;
                 string CreatingState() =>
                     HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
@@ -111,6 +112,7 @@ public static class ContainerFactory
                 throw new RuntimeError("unable to start container process: " + e.Message + oom, e);
             }
 
+            store.Write(options.Id, StateStore.ConfigFileName, configBytes);
             store.Write(options.Id, stateBytes);
             Logging.Log.Phase("state written");
             if (options.PidFile is not null)

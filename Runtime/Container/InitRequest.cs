@@ -34,8 +34,8 @@ public sealed class InitRequest
     /// <summary>linux.seccomp compiled by the parent, or null.</summary>
     public SeccompLoader.Filter? Seccomp { get; set; }
     /// <summary>
-    /// The config, as far as the init reads it: linux.resources, cgroupsPath, seccomp (sent
-    /// compiled), id mappings, time offsets and intelRdt are the parent's and do not travel.
+    /// The config, as far as the init and `exec` read it: linux.resources, cgroupsPath, time
+    /// offsets, intelRdt and net devices are the parent's and do not travel.
     /// </summary>
     public Spec Spec { get; set; } = new();
 

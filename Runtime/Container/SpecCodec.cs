@@ -4,12 +4,28 @@ using Runcs.Text;
 namespace Runcs.Container;
 
 /// <summary>
-/// The config in <see cref="CompactWriter"/> form, limited to what `runcs init` reads (see
-/// <see cref="InitRequest.Spec"/>). Fields are written and read in the same order; a field
-/// added to the init's work must be added to both halves, and SpecCodecTests checks the round trip.
+/// The config in <see cref="CompactWriter"/> form, limited to what `runcs init` and `exec`
+/// read (see <see cref="InitRequest.Spec"/>). Fields are written and read in the same order; a
+/// field added to that work must be added to both halves, and InitRequestTests checks the
+/// round trip and that every model field is either carried or listed as the parent's alone.
 /// </summary>
 internal static class SpecCodec
 {
+    public static byte[] Encode(Spec spec)
+    {
+        var w = new CompactWriter();
+        Write(w, spec);
+        return w.Written.ToArray();
+    }
+
+    public static Spec Decode(byte[] data)
+    {
+        var r = new CompactReader(data);
+        var spec = Read(r);
+        r.End();
+        return spec;
+    }
+
     public static void Write(CompactWriter w, Spec s)
     {
         w.String(s.OciVersion);
@@ -214,8 +230,62 @@ internal static class SpecCodec
         return p;
     }
 
+    private static void WriteIdMapping(CompactWriter w, LinuxIdMapping m)
+    {
+        w.UInt(m.ContainerId);
+        w.UInt(m.HostId);
+        w.UInt(m.Size);
+    }
+
+    private static LinuxIdMapping ReadIdMapping(CompactReader r) =>
+        new() { ContainerId = r.UInt(), HostId = r.UInt(), Size = r.UInt() };
+
+    private static void WriteSeccomp(CompactWriter w, LinuxSeccomp s)
+    {
+        w.String(s.DefaultAction);
+        WriteUInt(w, s.DefaultErrnoRet);
+        w.Strings(s.Architectures);
+        w.Strings(s.Flags);
+        w.String(s.ListenerPath);
+        w.String(s.ListenerMetadata);
+        w.List(s.Syscalls, (w, c) =>
+        {
+            w.Strings(c.Names);
+            w.String(c.Action);
+            WriteUInt(w, c.ErrnoRet);
+            w.List(c.Args, (w, a) =>
+            {
+                w.UInt(a.Index);
+                w.ULong(a.Value);
+                WriteULong(w, a.ValueTwo);
+                w.String(a.Op);
+            });
+        });
+    }
+
+    private static LinuxSeccomp ReadSeccomp(CompactReader r) => new()
+    {
+        DefaultAction = r.String(),
+        DefaultErrnoRet = ReadUInt(r),
+        Architectures = r.Strings(),
+        Flags = r.Strings(),
+        ListenerPath = r.NullableString(),
+        ListenerMetadata = r.NullableString(),
+        Syscalls = r.List(r => new LinuxSyscall
+        {
+            Names = r.Strings() ?? [],
+            Action = r.String(),
+            ErrnoRet = ReadUInt(r),
+            Args = r.List(r => new LinuxSeccompArg { Index = r.UInt(), Value = r.ULong(), ValueTwo = ReadULong(r), Op = r.String() }),
+        }),
+    };
+
     private static void WriteLinux(CompactWriter w, Linux l)
     {
+        w.List(l.UidMappings, WriteIdMapping);
+        w.List(l.GidMappings, WriteIdMapping);
+        if (w.Present(l.Seccomp is not null))
+            WriteSeccomp(w, l.Seccomp!);
         w.Map(l.Sysctl);
         w.List(l.Namespaces, (w, ns) =>
         {
@@ -247,6 +317,9 @@ internal static class SpecCodec
     {
         var l = new Linux
         {
+            UidMappings = r.List(ReadIdMapping),
+            GidMappings = r.List(ReadIdMapping),
+            Seccomp = r.Present() ? ReadSeccomp(r) : null,
             Sysctl = r.Map(),
             Namespaces = r.List(r => new LinuxNamespace { Type = r.String(), Path = r.NullableString() }),
             Devices = r.List(r => new LinuxDevice

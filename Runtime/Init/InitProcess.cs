@@ -99,7 +99,8 @@ public static class InitProcess
         channel.Send(SyncChannel.Ready);
         channel.Dispose();
         int fifo = request.FifoFd >= 0 ? WaitForStart(request.FifoFd) : -1;
-        HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
+        if (!request.IsExec) // as runc: an exec'd process is not the container's start
+            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");

@@ -16,6 +16,8 @@ public sealed record ListEntry(ContainerState State, ContainerStatus Status, int
 public sealed class StateStore
 {
     public const string StateFileName = "state.json";
+    /// <summary>The config as `create` validated it, in compact binary form: what `exec` starts from, as runc's exec uses the config saved at create, not the bundle's current config.json.</summary>
+    public const string ConfigFileName = "config.bin";
 
     public const string ErrEmptyId = "container id cannot be empty";
     public const string ErrInvalidId = "invalid container ID format";
@@ -159,6 +161,19 @@ public sealed class StateStore
     /// <summary>Atomically replaces &lt;root&gt;/&lt;id&gt;/state.json (see <see cref="Write"/>).</summary>
     public void Save(ContainerState state) => Write(state.Id, Serialize(state));
 
+    /// <summary>&lt;root&gt;/&lt;id&gt;/config.bin, or null for a container created without one.</summary>
+    public byte[]? ReadConfig(string id)
+    {
+        try
+        {
+            return File.ReadAllBytes(Path.Combine(ContainerDir(id), ConfigFileName));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>state.json's bytes; `create` makes them while the init boots, then writes them once it is ready.</summary>
     public static byte[] Serialize(ContainerState state) =>
         JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
@@ -168,11 +183,14 @@ public sealed class StateStore
     /// reader or a crashed runcs sees the old or the new file, never a torn one. No fsync, as
     /// in runc: the state describes live processes, which a power loss takes with it.
     /// </summary>
-    public unsafe void Write(string id, byte[] bytes)
+    public void Write(string id, byte[] bytes) => Write(id, StateFileName, bytes);
+
+    /// <summary>Like <see cref="Write(string, byte[])"/>, for another file of the container's directory.</summary>
+    public unsafe void Write(string id, string name, byte[] bytes)
     {
         var dir = ContainerDir(id);
-        var target = Path.Combine(dir, StateFileName);
-        var temp = TempPath(dir);
+        var target = Path.Combine(dir, name);
+        var temp = TempPath(dir, name);
 
         // Plain syscalls: a FileStream's first use costs this short-lived process ~0.4 ms.
         LibC.unlink(temp); // left by a crashed writer whose pid this process now has
@@ -389,8 +407,8 @@ public sealed class StateStore
     }
 
     /// <summary>Unique per writer: writers of one container hold its lock, and a pid names one process.</summary>
-    private static string TempPath(string dir)
-        => Path.Combine(dir, $".{StateFileName}.{Environment.ProcessId}.tmp");
+    private static string TempPath(string dir, string name)
+        => Path.Combine(dir, $".{name}.{Environment.ProcessId}.tmp");
 
     private sealed class DirLock(int fd) : IDisposable
     {

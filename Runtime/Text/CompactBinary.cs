@@ -83,7 +83,7 @@ public sealed class CompactReader(byte[] data)
     private ReadOnlySpan<byte> Take(int n)
     {
         if (n < 0 || _at + n > data.Length)
-            throw new RuntimeError("truncated init request");
+            throw new RuntimeError("compact binary data: truncated");
         var span = data.AsSpan(_at, n);
         _at += n;
         return span;
@@ -132,6 +132,6 @@ public sealed class CompactReader(byte[] data)
     public void End()
     {
         if (_at != data.Length)
-            throw new RuntimeError("init request has trailing bytes");
+            throw new RuntimeError("compact binary data: trailing bytes");
     }
 }
