@@ -1,4 +1,3 @@
-using System.Reflection;
 using Runcs.Cli;
 using Runcs.Errors;
 using Runcs.Logging;
@@ -20,9 +19,7 @@ public static class CommandRunner
         DefaultRoot = DefaultRoot(),
     };
 
-    private static string Commit =>
-        typeof(CommandRunner).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "GitCommit")?.Value ?? "unknown";
+    private static string Commit => BuildInfo.GitCommit;
 
     /// <summary>/run/runcs for root; $XDG_RUNTIME_DIR/runcs otherwise (runc's rule).</summary>
     public static string DefaultRoot()
