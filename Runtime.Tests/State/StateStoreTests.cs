@@ -121,6 +121,8 @@ public sealed class StateStoreTests : IDisposable
         s.NamespacePaths = new() { ["pid"] = "/proc/1234/ns/pid", ["net"] = "/var/run/netns/x" };
         s.Rootless = true;
         s.UseSystemdCgroup = true;
+        s.Resources = new Runcs.Oci.LinuxResources { Pids = new Runcs.Oci.LinuxPids { Limit = 7 } };
+        s.Hooks = new Runcs.Oci.Hooks { Poststop = [new Runcs.Oci.Hook { Path = "/bin/true", Args = ["true"] }] };
         store.Save(s);
 
         var file = Path.Combine(_root, "c1", "state.json");
@@ -145,6 +147,23 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(s.NamespacePaths, l.NamespacePaths);
         Assert.True(l.Rootless);
         Assert.True(l.UseSystemdCgroup);
+        Assert.Equal(7, l.Resources!.Pids!.Limit);
+        Assert.Equal("/bin/true", l.Hooks!.Poststop![0].Path);
+    }
+
+    [Fact]
+    public void Load_SkipsUnknownMembers_AndNamesTheFileOfABrokenState()
+    {
+        var store = new StateStore(_root);
+        var dir = store.Create("c1");
+        var file = Path.Combine(dir, "state.json");
+        File.WriteAllText(file, """{"id":"c1","future":{"a":[1,2]},"initPid":5,"created":"2026-11-29T18:28:44Z"}""");
+        Assert.Equal(5, store.Load("c1").InitPid);
+        File.WriteAllText(file, """{"id":"c1","created":"yesterday"}""");
+        Assert.Equal($"unable to parse {file}: created: invalid RFC 3339 time yesterday",
+            Assert.Throws<RuntimeError>(() => store.Load("c1")).Message);
+        File.WriteAllText(file, "{\"id\":\"c1\",\"initPid\":");
+        Assert.StartsWith($"unable to parse {file}: ", Assert.Throws<RuntimeError>(() => store.Load("c1")).Message);
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Runcs.Oci;
 
 namespace Runcs.State;
@@ -12,50 +11,46 @@ namespace Runcs.State;
 public sealed class ContainerState
 {
     /// <summary>The spec's ociVersion (runc prints it as "ociVersion").</summary>
-    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = "";
+    public string OciVersion { get; set; } = "";
 
-    [JsonPropertyName("id")] public string Id { get; set; } = "";
+    public string Id { get; set; } = "";
 
     /// <summary>The init process's pid in the host (runcs's) pid namespace; 0 before it exists.</summary>
-    [JsonPropertyName("initPid")] public int InitPid { get; set; }
+    public int InitPid { get; set; }
 
     /// <summary>Field 22 (starttime, clock ticks since boot) of /proc/&lt;initPid&gt;/stat, to detect pid reuse.</summary>
-    [JsonPropertyName("initStartTime")] public ulong InitStartTime { get; set; }
+    public ulong InitStartTime { get; set; }
 
     /// <summary>Absolute path of the bundle.</summary>
-    [JsonPropertyName("bundle")] public string Bundle { get; set; } = "";
+    public string Bundle { get; set; } = "";
 
     /// <summary>Absolute path of the root filesystem.</summary>
-    [JsonPropertyName("rootfs")] public string Rootfs { get; set; } = "";
+    public string Rootfs { get; set; } = "";
 
     /// <summary>Creation time (UTC); written as RFC 3339 with Go's trimmed fraction.</summary>
-    [JsonPropertyName("created")]
-    [JsonConverter(typeof(Rfc3339JsonConverter))]
     public DateTimeOffset Created { get; set; }
 
     /// <summary>Informational only: `runc state` always prints "" and `runc list` prints the
     /// owner of the container directory (see <see cref="StateStore.OwnerOf"/>).</summary>
-    [JsonPropertyName("owner")] public string Owner { get; set; } = "";
+    public string Owner { get; set; } = "";
 
     /// <summary>The spec's annotations, as given (the "bundle" key is dropped only on output, like runc).</summary>
-    [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
+    public Dictionary<string, string>? Annotations { get; set; }
 
     /// <summary>cgroup controller (or "" for the v2 unified hierarchy) → absolute cgroup path.</summary>
-    [JsonPropertyName("cgroupPaths")] public Dictionary<string, string>? CgroupPaths { get; set; }
+    public Dictionary<string, string>? CgroupPaths { get; set; }
 
     // Resources and hooks are kept in state.json as raw JSON and parsed on first use: every
     // command reads the state, few need these, and parsing them eagerly would build the
     // serializer metadata of their whole type graphs (about a millisecond) each time.
 
     /// <summary>linux.resources as applied at create and changed by `update` since.</summary>
-    [JsonIgnore]
     public LinuxResources? Resources
     {
         get => _resources ??= ResourcesJson?.Deserialize(SpecJson.Tabs.LinuxResources);
         set => (_resources, ResourcesJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.LinuxResources));
     }
 
-    [JsonPropertyName("resources")]
     public JsonElement? ResourcesJson
     {
         get => _resourcesJson;
@@ -66,21 +61,19 @@ public sealed class ContainerState
     private JsonElement? _resourcesJson;
 
     /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
-    [JsonPropertyName("namespacePaths")] public Dictionary<string, string>? NamespacePaths { get; set; }
+    public Dictionary<string, string>? NamespacePaths { get; set; }
 
-    [JsonPropertyName("rootless")] public bool Rootless { get; set; }
+    public bool Rootless { get; set; }
 
-    [JsonPropertyName("useSystemdCgroup")] public bool UseSystemdCgroup { get; set; }
+    public bool UseSystemdCgroup { get; set; }
 
     /// <summary>The config's hooks, kept for poststart (`start`) and poststop (`delete`) without re-reading config.json.</summary>
-    [JsonIgnore]
     public Hooks? Hooks
     {
         get => _hooks ??= HooksJson?.Deserialize(SpecJson.Tabs.Hooks);
         set => (_hooks, HooksJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.Hooks));
     }
 
-    [JsonPropertyName("hooks")]
     public JsonElement? HooksJson
     {
         get => _hooksJson;

@@ -129,17 +129,15 @@ public sealed class StateStore
             throw new RuntimeError($"open {file}: {e.Message}", e);
         }
 
-        ContainerState? state;
+        ContainerState state;
         try
         {
-            state = JsonSerializer.Deserialize(data, StateJsonContext.Default.ContainerState);
+            state = StateJson.Read(data);
         }
-        catch (JsonException e)
+        catch (RuntimeError e)
         {
             throw new RuntimeError($"unable to parse {file}: {e.Message}", e);
         }
-        if (state is null)
-            throw new RuntimeError($"unable to parse {file}: null state");
         if (state.Id.Length == 0)
             state.Id = id;
         return state;
@@ -175,8 +173,7 @@ public sealed class StateStore
     }
 
     /// <summary>state.json's bytes; `create` makes them while the init boots, then writes them once it is ready.</summary>
-    public static byte[] Serialize(ContainerState state) =>
-        JsonSerializer.SerializeToUtf8Bytes(state, StateJsonContext.Default.ContainerState);
+    public static byte[] Serialize(ContainerState state) => StateJson.Write(state);
 
     /// <summary>
     /// Writes a temp file in the container's directory and renames it over state.json: a
