@@ -25,8 +25,6 @@ internal static unsafe partial class LibC
     internal static partial nint read(int fd, byte* buf, nint count);
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial nint write(int fd, byte* buf, nint count);
-    [LibraryImport(Lib, SetLastError = true)]
-    internal static partial int fsync(int fd);
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string path, uint mode);
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
