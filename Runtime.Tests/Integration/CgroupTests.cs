@@ -39,6 +39,22 @@ public sealed class CgroupTests
     }
 
     [Fact]
+    public void Delete_removes_cgroups_made_below_the_containers_too()
+    {
+        if (!IsV1)
+            return;
+        using var b = WithCgroup(["sleep", "60"]);
+        int pid = StartDetached(b);
+        // A sub-cgroup, as a process manager inside the container would make, holding the init.
+        string sub = Path.Combine(Dir(b, "pids"), "inner", "deeper");
+        Directory.CreateDirectory(sub);
+        File.WriteAllText(Path.Combine(sub, "cgroup.procs"), pid.ToString());
+        Assert.Equal(0, b.Runcs("delete", "--force", b.Id).ExitCode);
+        Assert.False(Directory.Exists(Dir(b, "pids")));
+        Assert.False(Directory.Exists(Dir(b, "memory")));
+    }
+
+    [Fact]
     public void Absolute_cgroups_path_holds_the_processes_and_is_removed_by_delete()
     {
         if (!IsV1)

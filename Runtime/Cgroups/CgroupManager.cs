@@ -140,12 +140,12 @@ public abstract class CgroupManager
     }
 
     /// <summary>rmdir, children first; a cgroup still busy is retried briefly (exiting tasks linger).</summary>
+    /// <summary>
+    /// Removes a cgroup directory and any cgroups made below it. A plain rmdir first: the
+    /// usual cgroup has no children, and listing a cgroup directory reads all its files.
+    /// </summary>
     protected static void RemoveTree(string dir)
     {
-        if (!Directory.Exists(dir))
-            return;
-        foreach (string sub in Directory.EnumerateDirectories(dir))
-            RemoveTree(sub);
         for (int attempt = 0; ; attempt++)
         {
             if (LibC.rmdir(dir) == 0)
@@ -155,7 +155,15 @@ public abstract class CgroupManager
                 return;
             if (errno != Errno.EBUSY || attempt >= 50)
                 throw new SysError($"remove cgroup {dir}", errno);
-            Thread.Sleep(10);
+            // Busy: child cgroups (made inside the container), or tasks still leaving.
+            bool hadChildren = false;
+            foreach (string sub in Directory.EnumerateDirectories(dir))
+            {
+                RemoveTree(sub);
+                hadChildren = true;
+            }
+            if (!hadChildren)
+                Thread.Sleep(10);
         }
     }
 }
