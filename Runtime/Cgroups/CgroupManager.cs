@@ -80,7 +80,7 @@ public abstract class CgroupManager
     public static Dictionary<string, string> OwnCgroups()
     {
         var map = new Dictionary<string, string>();
-        foreach (string line in File.ReadAllLines("/proc/self/cgroup"))
+        foreach (string line in SmallFile.ReadAllLines("/proc/self/cgroup"))
         {
             string[] parts = line.Split(':', 3);
             if (parts.Length == 3)
@@ -118,7 +118,7 @@ public abstract class CgroupManager
     {
         try
         {
-            return File.ReadAllText(Path.Combine(dir, file)).TrimEnd('\n');
+            return SmallFile.ReadAllText(Path.Combine(dir, file)).TrimEnd('\n');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -132,7 +132,7 @@ public abstract class CgroupManager
         string procs = Path.Combine(dir, "cgroup.procs");
         if (!File.Exists(procs))
             return;
-        foreach (string line in File.ReadAllLines(procs))
+        foreach (string line in SmallFile.ReadAllLines(procs))
             if (int.TryParse(line, out int pid))
                 into.Add(pid);
         foreach (string sub in Directory.EnumerateDirectories(dir))

@@ -58,7 +58,7 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
                 continue;
             Directory.CreateDirectory(current);
             foreach (string file in new[] { "cpuset.cpus", "cpuset.mems" })
-                WriteFile(current, file, File.ReadAllText(Path.Combine(parent, file)).Trim());
+                WriteFile(current, file, SmallFile.ReadAllText(Path.Combine(parent, file)).Trim());
         }
     }
 
@@ -90,7 +90,7 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
         string want = frozen ? "FROZEN" : "THAWED";
         WriteFile(dir, "freezer.state", want);
         // Freezing is asynchronous on v1: wait until the kernel reports the final state.
-        for (int i = 0; i < 1000 && File.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() != want; i++)
+        for (int i = 0; i < 1000 && SmallFile.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() != want; i++)
         {
             if (frozen && i % 10 == 9)
                 WriteFile(dir, "freezer.state", want);
@@ -104,7 +104,7 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
             return false;
         try
         {
-            return File.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() != "THAWED";
+            return SmallFile.ReadAllText(Path.Combine(dir, "freezer.state")).Trim() != "THAWED";
         }
         catch (IOException)
         {

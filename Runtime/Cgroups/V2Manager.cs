@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Runcs.Oci;
+using Runcs.Sys;
 
 namespace Runcs.Cgroups;
 
@@ -33,13 +34,13 @@ public sealed class V2Manager(string path) : CgroupManager
         string available;
         try
         {
-            available = File.ReadAllText(Path.Combine(dir, "cgroup.controllers")).Trim();
+            available = SmallFile.ReadAllText(Path.Combine(dir, "cgroup.controllers")).Trim();
         }
         catch (IOException)
         {
             return;
         }
-        string enabled = File.ReadAllText(Path.Combine(dir, "cgroup.subtree_control")).Trim();
+        string enabled = SmallFile.ReadAllText(Path.Combine(dir, "cgroup.subtree_control")).Trim();
         var missing = available.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Except(enabled.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         foreach (string c in missing)
@@ -71,7 +72,7 @@ public sealed class V2Manager(string path) : CgroupManager
             return;
         WriteFile(path, "cgroup.freeze", frozen ? "1" : "0");
         string want = frozen ? "frozen 1" : "frozen 0";
-        for (int i = 0; i < 1000 && !File.ReadAllText(Path.Combine(path, "cgroup.events")).Contains(want); i++)
+        for (int i = 0; i < 1000 && !SmallFile.ReadAllText(Path.Combine(path, "cgroup.events")).Contains(want); i++)
             Thread.Sleep(1);
     }
 
@@ -79,7 +80,7 @@ public sealed class V2Manager(string path) : CgroupManager
     {
         try
         {
-            return File.ReadAllText(Path.Combine(path, "cgroup.freeze")).Trim() == "1";
+            return SmallFile.ReadAllText(Path.Combine(path, "cgroup.freeze")).Trim() == "1";
         }
         catch (IOException)
         {

@@ -1,6 +1,7 @@
 using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Oci;
+using Runcs.Sys;
 
 namespace Runcs.Commands;
 
@@ -57,7 +58,7 @@ public static class ExecCommand
             string json;
             try
             {
-                json = File.ReadAllText(file);
+                json = SmallFile.ReadAllText(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

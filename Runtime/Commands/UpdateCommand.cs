@@ -3,6 +3,7 @@ using Runcs.Cli;
 using Runcs.Errors;
 using Runcs.Oci;
 using Runcs.Text;
+using Runcs.Sys;
 
 namespace Runcs.Commands;
 
@@ -27,7 +28,7 @@ public static class UpdateCommand
         string json;
         try
         {
-            json = source == "-" ? new StreamReader(Console.OpenStandardInput()).ReadToEnd() : File.ReadAllText(source);
+            json = source == "-" ? new StreamReader(Console.OpenStandardInput()).ReadToEnd() : SmallFile.ReadAllText(source);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

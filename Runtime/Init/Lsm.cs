@@ -31,7 +31,7 @@ public sealed class HostLsm : ILsmHost
     {
         try
         {
-            string text = File.ReadAllText(file);
+            string text = SmallFile.ReadAllText(file);
             return text.Length > 0 ? text[0] : '\0';
         }
         catch (IOException)

@@ -72,7 +72,7 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     {
         try
         {
-            return int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            return int.Parse(SmallFile.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
@@ -157,7 +157,7 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     {
         try
         {
-            return File.ReadAllText("/proc/self/setgroups").Trim();
+            return SmallFile.ReadAllText("/proc/self/setgroups").Trim();
         }
         catch (IOException)
         {

@@ -118,7 +118,7 @@ public sealed class StateStore
         byte[] data;
         try
         {
-            data = File.ReadAllBytes(file);
+            data = SmallFile.ReadAllBytes(file);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -164,7 +164,7 @@ public sealed class StateStore
     {
         try
         {
-            return File.ReadAllBytes(Path.Combine(ContainerDir(id), ConfigFileName));
+            return SmallFile.ReadAllBytes(Path.Combine(ContainerDir(id), ConfigFileName));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Runcs.Sys;
 
 namespace Runcs.State;
 
@@ -28,7 +29,7 @@ public sealed class ProcReader : IProcReader
         string text;
         try
         {
-            text = File.ReadAllText($"{_procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            text = SmallFile.ReadAllText($"{_procRoot}/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

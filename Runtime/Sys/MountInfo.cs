@@ -19,7 +19,7 @@ public sealed record MountInfoEntry(string Root, string MountPoint, string Optio
         return list;
     }
 
-    public static List<MountInfoEntry> ReadSelf() => Parse(File.ReadAllText("/proc/self/mountinfo"));
+    public static List<MountInfoEntry> ReadSelf() => Parse(SmallFile.ReadAllText("/proc/self/mountinfo"));
 
     private static string Unescape(string s)
     {

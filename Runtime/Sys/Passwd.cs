@@ -38,7 +38,7 @@ public static class Passwd
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(file);
+            lines = SmallFile.ReadAllLines(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
