@@ -33,6 +33,7 @@ public static class ContainerFactory
         var spec = SpecLoader.Load(options.Bundle);
         Logging.Log.Phase("config parsed");
         SpecValidator.Validate(spec, options.Bundle);
+        var seccomp = Seccomp.SeccompLoader.PrepareChecked(spec.Linux?.Seccomp, SpecLoader.ConfigFileName);
         string rootfs = Path.GetFullPath(spec.Root!.Path, options.Bundle);
         Logging.Log.Phase("config loaded");
         ResolveBindSources(spec, options.Bundle);
@@ -84,6 +85,7 @@ public static class ContainerFactory
                     ConsoleFd = consoleFd,
                     PreserveFds = options.PreserveFds + SocketActivation(spec),
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
+                    Seccomp = seccomp,
                     Spec = spec,
                 });
                 // The init boots meanwhile: start copying its stdio, make state.json now (written

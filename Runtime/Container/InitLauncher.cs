@@ -228,7 +228,7 @@ public sealed class InitLauncher : IDisposable
         request.DebugFd = _debugFd;
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
-        request.Seccomp = request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
+        request.Seccomp ??= request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
         try
         {
             Channel.Send(SyncChannel.Config, request.Encode());

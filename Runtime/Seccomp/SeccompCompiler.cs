@@ -105,14 +105,6 @@ public static class SeccompCompiler
                     throw new ConfigError(file, $"{rp}.args[{j}].op", $"unknown operator \"{a.Op}\"");
             }
         }
-        try
-        {
-            Log.DebugMessage($"seccomp: the filter is {Compile(seccomp).Length} instructions");
-        }
-        catch (RuntimeError e)
-        {
-            throw new ConfigError(file, p, e.Message);
-        }
     }
 
     private static bool IsAction(string name) => Actions.Contains(name);
@@ -168,7 +160,8 @@ public static class SeccompCompiler
             {
                 if (!table.TryGetValue(name, out int nr))
                 {
-                    Log.DebugMessage($"seccomp: syscall \"{name}\" unknown on {archName}, skipped");
+                    if (Log.Debug) // not even the message's string without --debug: profiles list hundreds
+                        Log.DebugMessage($"seccomp: syscall \"{name}\" unknown on {archName}, skipped");
                     continue;
                 }
                 uint key = (uint)nr | numberBits;

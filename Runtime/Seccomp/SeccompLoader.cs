@@ -24,6 +24,26 @@ public static unsafe class SeccompLoader
     /// <summary>A compiled profile, ready to install; WantsListener: it has SCMP_ACT_NOTIFY rules.</summary>
     public sealed record Filter(SockFilter[] Program, uint Flags, IReadOnlyList<string> FlagNames, bool WantsListener);
 
+    /// <summary>
+    /// `create` compiles the profile once, before anything of the container exists (a docker-style
+    /// profile takes about a millisecond): a program the kernel would refuse is a config error.
+    /// </summary>
+    public static Filter? PrepareChecked(LinuxSeccomp? seccomp, string file)
+    {
+        if (seccomp is null)
+            return null;
+        try
+        {
+            var filter = Prepare(seccomp);
+            Log.DebugMessage($"seccomp: the filter is {filter.Program.Length} instructions");
+            return filter;
+        }
+        catch (RuntimeError e) when (e is not ConfigError)
+        {
+            throw new ConfigError(file, "linux.seccomp", e.Message);
+        }
+    }
+
     public static Filter Prepare(LinuxSeccomp seccomp) =>
         new(SeccompCompiler.Compile(seccomp), SeccompCompiler.FlagValue(seccomp), seccomp.Flags ?? [],
             SeccompCompiler.UsesNotify(seccomp));
