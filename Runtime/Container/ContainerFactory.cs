@@ -68,8 +68,7 @@ public static class ContainerFactory
             Logging.Log.Phase("cgroup set");
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
-            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
-            plan.JoinCgroupOf(cgroup);
+            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio, cgroup);
             try
             {
                 launcher = InitLauncher.Start(plan);

@@ -41,8 +41,8 @@ public static class ExecLauncher
                 .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
             InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
             Stdio = io.ChildStdio,
+            Cgroup = container.Cgroup,
         };
-        plan.JoinCgroupOf(container.Cgroup);
         InitLauncher launcher;
         try
         {

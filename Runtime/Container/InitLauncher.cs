@@ -20,22 +20,11 @@ public sealed class LaunchPlan
     public List<int> InheritFds { get; init; } = [];
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
-    /// <summary>v1 tasks files the init writes "0" to before its exec (it joins its cgroups itself), or null.</summary>
-    public List<string>? CgroupTasksFiles { get; private set; }
-    /// <summary>Otherwise: puts the init (by pid) into its cgroups while nsexec.c waits before the exec.</summary>
-    public Action<int>? JoinCgroup { get; private set; }
-
     /// <summary>
-    /// The init joins the cgroup before it runs any runcs code: by itself on v1 (through tasks
-    /// files runcs opens for it), through the parent on v2.
+    /// The cgroup the init joins before it runs any runcs code: by itself on v1 (writing "0" to
+    /// tasks files runcs opens for it), through the parent on v2.
     /// </summary>
-    public void JoinCgroupOf(Cgroups.CgroupManager cgroup)
-    {
-        if (cgroup.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files)
-            CgroupTasksFiles = files;
-        else
-            JoinCgroup = cgroup.AddProcess;
-    }
+    public Cgroups.CgroupManager? Cgroup { get; init; }
 }
 
 /// <summary>
@@ -76,7 +65,8 @@ public sealed class InitLauncher : IDisposable
                     throw SysError.Last($"open namespace {path}");
                 joinFds.Add(fd);
             }
-            foreach (string file in plan.CgroupTasksFiles ?? [])
+            var tasksFiles = plan.Cgroup?.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files ? files : null;
+            foreach (string file in tasksFiles ?? [])
             {
                 int fd = LibC.open(file, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
                 if (fd < 0)
@@ -120,7 +110,7 @@ public sealed class InitLauncher : IDisposable
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
-            int initPid = FinishSpawn(plan, channel, pid);
+            int initPid = FinishSpawn(plan, channel, pid, parentJoinsCgroup: tasksFiles is null);
             Logging.Log.Phase("init in cgroup");
             return new InitLauncher(initPid, channel, debugFd);
         }
@@ -143,7 +133,7 @@ public sealed class InitLauncher : IDisposable
     }
 
     /// <summary>Answers nsexec.c until the init is running: id maps, the final pid, its cgroups.</summary>
-    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid)
+    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid, bool parentJoinsCgroup)
     {
         bool newUser = ((ulong)plan.CloneFlags & Namespaces.CloneNewUser) != 0;
         bool twoStage = plan.Join.Count > 0 || ((ulong)plan.CloneFlags & Namespaces.CloneNewTime) != 0;
@@ -163,10 +153,10 @@ public sealed class InitLauncher : IDisposable
                 child = initPid;
             }
             Logging.Log.Phase("init forked");
-            if (plan.CgroupTasksFiles is null)
+            if (parentJoinsCgroup)
             {
                 // nsexec.c waits for this byte whenever it joins no cgroup by itself.
-                plan.JoinCgroup?.Invoke(child);
+                plan.Cgroup?.AddProcess(child);
                 channel.SendByte(SyncChannel.CgroupJoined);
             }
             return child;

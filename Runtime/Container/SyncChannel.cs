@@ -75,21 +75,8 @@ public sealed unsafe class SyncChannel : IDisposable
 
     private void WriteExact(ReadOnlySpan<byte> data)
     {
-        fixed (byte* p = data)
-        {
-            int done = 0;
-            while (done < data.Length)
-            {
-                nint n = LibC.write(Fd, p + done, data.Length - done);
-                if (n < 0)
-                {
-                    if (Marshal.GetLastPInvokeError() == Errno.EINTR)
-                        continue;
-                    throw SysError.Last("write sync socket");
-                }
-                done += (int)n;
-            }
-        }
+        if (Stdio.WriteAll(Fd, data) is int errno and not 0)
+            throw new SysError("write sync socket", errno);
     }
 
     private bool ReadExact(Span<byte> buf)

@@ -183,7 +183,7 @@ public sealed class StateStore
     public void Write(string id, byte[] bytes) => Write(id, StateFileName, bytes);
 
     /// <summary>Like <see cref="Write(string, byte[])"/>, for another file of the container's directory.</summary>
-    public unsafe void Write(string id, string name, byte[] bytes)
+    public void Write(string id, string name, byte[] bytes)
     {
         var dir = ContainerDir(id);
         var target = Path.Combine(dir, name);
@@ -200,16 +200,8 @@ public sealed class StateStore
         bool renamed = false;
         try
         {
-            fixed (byte* p = bytes)
-            {
-                for (int done = 0; done < bytes.Length;)
-                {
-                    nint n = LibC.write(fd, p + done, bytes.Length - done);
-                    if (n < 0 && Marshal.GetLastPInvokeError() != Errno.EINTR)
-                        throw SysError.Last($"save state of {id}: write {temp}");
-                    done += (int)Math.Max(n, 0);
-                }
-            }
+            if (Stdio.WriteAll(fd, bytes) is int errno and not 0)
+                throw new SysError($"save state of {id}: write {temp}", errno);
             LibC.close(fd);
             fd = -1;
 

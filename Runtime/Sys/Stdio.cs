@@ -13,7 +13,11 @@ public static unsafe class Stdio
 
     public static void WriteAll(int fd, string text) => WriteAll(fd, Encoding.UTF8.GetBytes(text));
 
-    public static void WriteAll(int fd, ReadOnlySpan<byte> data)
+    /// <summary>
+    /// Writes all of data (short writes and EINTR retried); 0, or the errno that stopped it.
+    /// For stdout and stderr callers ignore it: with the reader gone (EPIPE) nothing is left to do.
+    /// </summary>
+    public static int WriteAll(int fd, ReadOnlySpan<byte> data)
     {
         fixed (byte* p = data)
         {
@@ -23,12 +27,14 @@ public static unsafe class Stdio
                 nint n = LibC.write(fd, p + done, data.Length - done);
                 if (n < 0)
                 {
-                    if (System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR)
+                    int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
                         continue;
-                    return; // stdout/stderr gone (EPIPE, EBADF): nothing sensible left to do
+                    return errno;
                 }
                 done += (int)n;
             }
         }
+        return 0;
     }
 }
