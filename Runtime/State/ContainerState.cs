@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Runcs.Oci;
 
 namespace Runcs.State;
@@ -47,18 +46,19 @@ public sealed class ContainerState
     /// <summary>linux.resources as applied at create and changed by `update` since.</summary>
     public LinuxResources? Resources
     {
-        get => _resources ??= ResourcesJson?.Deserialize(SpecJson.Tabs.LinuxResources);
-        set => (_resources, ResourcesJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.LinuxResources));
+        get => _resources ??= ResourcesJson is { } json ? SpecReader.ReadResources(StateStore.StateFileName, json) : null;
+        set => (_resources, ResourcesJson) = (value, value is null ? null : SpecWriter.Write(value));
     }
 
-    public JsonElement? ResourcesJson
+    /// <summary><see cref="Resources"/> as JSON text (UTF-8).</summary>
+    public byte[]? ResourcesJson
     {
         get => _resourcesJson;
         set => (_resourcesJson, _resources) = (value, null);
     }
 
     private LinuxResources? _resources;
-    private JsonElement? _resourcesJson;
+    private byte[]? _resourcesJson;
 
     /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
     public Dictionary<string, string>? NamespacePaths { get; set; }
@@ -70,16 +70,17 @@ public sealed class ContainerState
     /// <summary>The config's hooks, kept for poststart (`start`) and poststop (`delete`) without re-reading config.json.</summary>
     public Hooks? Hooks
     {
-        get => _hooks ??= HooksJson?.Deserialize(SpecJson.Tabs.Hooks);
-        set => (_hooks, HooksJson) = (value, value is null ? null : JsonSerializer.SerializeToElement(value, SpecJson.Tabs.Hooks));
+        get => _hooks ??= HooksJson is { } json ? SpecReader.ReadHooks(StateStore.StateFileName, json) : null;
+        set => (_hooks, HooksJson) = (value, value is null ? null : SpecWriter.Write(value));
     }
 
-    public JsonElement? HooksJson
+    /// <summary><see cref="Hooks"/> as JSON text (UTF-8).</summary>
+    public byte[]? HooksJson
     {
         get => _hooksJson;
         set => (_hooksJson, _hooks) = (value, null);
     }
 
     private Hooks? _hooks;
-    private JsonElement? _hooksJson;
+    private byte[]? _hooksJson;
 }

@@ -49,12 +49,12 @@ internal static class StateJson
         w.WriteEndObject();
     }
 
-    private static void WriteRaw(Utf8JsonWriter w, string name, JsonElement? value)
+    private static void WriteRaw(Utf8JsonWriter w, string name, byte[]? json)
     {
-        if (value is not { } e)
+        if (json is null)
             return;
         w.WritePropertyName(name);
-        e.WriteTo(w);
+        w.WriteRawValue(json, skipInputValidation: true);
     }
 
     /// <summary>Parses a state file; a malformed one is a RuntimeError saying what is wrong.</summary>
@@ -84,11 +84,11 @@ internal static class StateJson
                     case "owner": s.Owner = Str(ref r); break;
                     case "annotations": s.Annotations = Map(ref r); break;
                     case "cgroupPaths": s.CgroupPaths = Map(ref r); break;
-                    case "resources": s.ResourcesJson = Raw(ref r); break;
+                    case "resources": s.ResourcesJson = Raw(ref r, data); break;
                     case "namespacePaths": s.NamespacePaths = Map(ref r); break;
                     case "rootless": s.Rootless = r.GetBoolean(); break;
                     case "useSystemdCgroup": s.UseSystemdCgroup = r.GetBoolean(); break;
-                    case "hooks": s.HooksJson = Raw(ref r); break;
+                    case "hooks": s.HooksJson = Raw(ref r, data); break;
                     default: r.Skip(); break;
                 }
             }
@@ -130,6 +130,13 @@ internal static class StateJson
         return map;
     }
 
-    private static JsonElement? Raw(ref Utf8JsonReader r) =>
-        r.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref r);
+    /// <summary>The current value's JSON text, parsed only when a command needs it.</summary>
+    private static byte[]? Raw(ref Utf8JsonReader r, ReadOnlySpan<byte> data)
+    {
+        if (r.TokenType == JsonTokenType.Null)
+            return null;
+        int start = (int)r.TokenStartIndex;
+        r.Skip();
+        return data[start..(int)r.BytesConsumed].ToArray();
+    }
 }
