@@ -22,7 +22,7 @@ public sealed class ProcessIo : IDisposable
     private int _master = -1;
     private readonly int[] _childStdio = [-1, -1, -1];
     private readonly int[] _parentStdio = [-1, -1, -1];
-    private readonly List<Thread> _outputCopiers = [];
+    private readonly List<ulong> _outputCopiers = [];
     private Terminal.Termios? _savedTermios;
 
     private ProcessIo(bool terminal, bool detach)
@@ -104,7 +104,7 @@ public sealed class ProcessIo : IDisposable
 
     /// <summary>
     /// Foreground pass-through: copy the pipes from the moment the init exists, so that the
-    /// copying threads start (about 0.15 ms each) while the init boots, not after it is ready.
+    /// copying threads start while the init boots, not after it is ready.
     /// </summary>
     public void StartPipeForwarding()
     {
@@ -142,8 +142,7 @@ public sealed class ProcessIo : IDisposable
 
     private void StartCopy(int from, int to, bool closeTarget, bool output)
     {
-        var thread = new Thread(() => Copy(from, to, closeTarget)) { IsBackground = true };
-        thread.Start();
+        ulong thread = NativeThread.Start(() => Copy(from, to, closeTarget));
         if (output)
             _outputCopiers.Add(thread);
     }
@@ -168,8 +167,8 @@ public sealed class ProcessIo : IDisposable
     /// <summary>After the process exited: let the output drain, then give the terminal back.</summary>
     public void Finish()
     {
-        foreach (var t in _outputCopiers)
-            t.Join();
+        foreach (ulong t in _outputCopiers)
+            NativeThread.Join(t);
         RestoreTerminal();
     }
 

@@ -103,6 +103,11 @@ internal static unsafe partial class LibC
     internal static partial long syscall(long number, long a1, long a2, long a3, long a4, long a5, long a6);
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int rename(string oldpath, string newpath);
+    // pthread_t is an unsigned long on glibc/x86_64; these return the error number, not -1.
+    [LibraryImport(Lib)]
+    internal static partial int pthread_create(ulong* thread, nint attr, delegate* unmanaged<nint, nint> start, nint arg);
+    [LibraryImport(Lib)]
+    internal static partial int pthread_join(ulong thread, nint* result);
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
