@@ -56,7 +56,7 @@ public sealed class InitRequestTests
     [Fact]
     public void The_config_the_init_reads_survives_the_round_trip()
     {
-        var spec = JsonSerializer.Deserialize(FullConfig, SpecJson.Compact.Spec)!;
+        var spec = SpecLoader.ParseSpec("config.json", FullConfig);
         var request = new InitRequest
         {
             IsExec = true, ContainerId = "c1", Rootfs = "/r", Bundle = "/b", NoPivot = true, FifoFd = 7,
@@ -120,7 +120,7 @@ public sealed class InitRequestTests
         var json = JsonNode.Parse(FullConfig)!;
         json["linux"]!["resources"] = new JsonObject { ["pids"] = new JsonObject { ["limit"] = 5 } };
         json["linux"]!["cgroupsPath"] = "/x";
-        var spec = JsonSerializer.Deserialize(json.ToJsonString(), SpecJson.Compact.Spec)!;
+        var spec = SpecLoader.ParseSpec("config.json", json.ToJsonString());
         var back = InitRequest.Decode(new InitRequest { Spec = spec }.Encode()).Spec;
         Assert.Null(back.Linux!.Resources);
         Assert.Null(back.Linux.CgroupsPath);

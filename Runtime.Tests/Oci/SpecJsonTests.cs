@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Xunit;
 using System.Text.Json.Nodes;
 using Runcs.Oci;
@@ -131,12 +132,12 @@ public class SpecJsonTests
         const string process = """{"terminal":true,"user":{"uid":1,"gid":2},"args":["ls","-l"],"env":["A=b"],"cwd":"/tmp","capabilities":{"bounding":["CAP_KILL"]},"noNewPrivileges":true}""";
         var p = SpecLoader.ParseProcess("process.json", process);
         Assert.Equal(["ls", "-l"], p.Args!);
-        AssertJsonEqual(process, SpecJson.Serialize(p));
+        AssertJsonEqual(process, JsonSerializer.Serialize(p, SpecJson.Tabs.Process));
 
         const string resources = """{"memory":{"limit":1048576,"swap":2097152},"cpu":{"quota":50000,"period":100000,"cpus":"0"},"pids":{"limit":10},"unified":{"memory.max":"max"}}""";
         var r = SpecLoader.ParseResources("-", resources);
         Assert.Equal(1048576L, r.Memory!.Limit);
         Assert.Equal(10L, r.Pids!.Limit);
-        AssertJsonEqual(resources, SpecJson.Serialize(r));
+        AssertJsonEqual(resources, JsonSerializer.Serialize(r, SpecJson.Tabs.LinuxResources));
     }
 }

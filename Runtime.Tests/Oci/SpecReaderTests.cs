@@ -26,10 +26,10 @@ public class SpecReaderTests
     [Fact]
     public void ReadsEveryFieldOfAProcessAndOfResources()
     {
-        string process = SpecJson.Serialize(Populate<Process>());
-        Assert.Equal(process, SpecJson.Serialize(SpecLoader.ParseProcess("process.json", process)));
-        string resources = SpecJson.Serialize(Populate<LinuxResources>());
-        Assert.Equal(resources, SpecJson.Serialize(SpecLoader.ParseResources("-", resources)));
+        string process = JsonSerializer.Serialize(Populate<Process>(), SpecJson.Tabs.Process);
+        Assert.Equal(process, JsonSerializer.Serialize(SpecLoader.ParseProcess("process.json", process), SpecJson.Tabs.Process));
+        string resources = Serialize(Populate<LinuxResources>());
+        Assert.Equal(resources, Serialize(SpecLoader.ParseResources("-", resources)));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class SpecReaderTests
     {
         var resources = Populate<LinuxResources>();
         var readBack = SpecReader.ReadResources("state.json", SpecWriter.Write(resources));
-        Assert.Equal(SpecJson.Serialize(resources), SpecJson.Serialize(readBack));
+        Assert.Equal(Serialize(resources), Serialize(readBack));
 
         var hooks = Populate<Hooks>();
         var hooksBack = SpecReader.ReadHooks("state.json", SpecWriter.Write(hooks));
@@ -107,6 +107,8 @@ public class SpecReaderTests
         var spec = SpecLoader.ParseSpec("config.json", """{"hostname": "a", "HOSTNAME": "b"}""");
         Assert.Equal("b", spec.Hostname);
     }
+
+    private static string Serialize(LinuxResources r) => JsonSerializer.Serialize(r, SpecJson.Tabs.LinuxResources);
 
     private static int s_counter;
 

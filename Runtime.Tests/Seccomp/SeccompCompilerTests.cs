@@ -291,7 +291,7 @@ public sealed class SeccompCompilerTests
 
     private static string ValidationError(string json)
     {
-        var seccomp = System.Text.Json.JsonSerializer.Deserialize(json, SpecJson.Compact.LinuxSeccomp)!;
+        var seccomp = SpecLoader.ParseSpec("config.json", "{\"linux\": {\"seccomp\": " + json + "}}").Linux!.Seccomp!;
         return Assert.Throws<ConfigError>(() => Validate(seccomp, "config.json")).Message;
     }
 
