@@ -28,10 +28,12 @@ public static class ExecCommand
     {
         var line = c.Line;
         var container = c.Load();
+        Logging.Log.Phase("state loaded");
         // As runc: the container's config is the one saved at create; the process is the
         // --process file, or else the bundle's current config.json process changed by the flags.
         var spec = container.LoadConfig();
         spec.Process = BuildProcess(c, () => SpecLoader.Load(container.State.Bundle).Process);
+        Logging.Log.Phase("config loaded");
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(noSubreaper: false);
         var (pid, io) = ExecLauncher.Start(container, spec, new ExecOptions
