@@ -39,9 +39,8 @@ public sealed class ContainerState
     /// <summary>cgroup controller (or "" for the v2 unified hierarchy) → absolute cgroup path.</summary>
     public Dictionary<string, string>? CgroupPaths { get; set; }
 
-    // Resources and hooks are kept in state.json as raw JSON and parsed on first use: every
-    // command reads the state, few need these, and parsing them eagerly would build the
-    // serializer metadata of their whole type graphs (about a millisecond) each time.
+    // Resources and hooks are kept in state.json as JSON text and parsed on first use: every
+    // command reads the state, few need these.
 
     /// <summary>linux.resources as applied at create and changed by `update` since.</summary>
     public LinuxResources? Resources
