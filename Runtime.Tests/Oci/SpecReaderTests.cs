@@ -53,6 +53,18 @@ public class SpecReaderTests
     }
 
     [Fact]
+    public void TextThatIsNotUtf8IsAConfigError()
+    {
+        var e = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", """{"ociVersion": "1.2.0", "hostname": "\udc00"}"""));
+        Assert.StartsWith("config.json: hostname: invalid value, expected valid UTF-8 text", e.Message);
+        byte[] rawFF = [.. "{\"process\": {\"env\": [\""u8, 0xFF, .. "\"]}}"u8];
+        var e2 = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", rawFF));
+        Assert.StartsWith("config.json: ", e2.Message);
+        var e3 = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", """{"linux": {"sysctl": {"\ud800": "1"}}}"""));
+        Assert.StartsWith("config.json: linux.sysctl: invalid value, expected valid UTF-8 text", e3.Message);
+    }
+
+    [Fact]
     public void MapKeysWithDotsAreQuotedInThePath()
     {
         var e = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", """{"linux": {"sysctl": {"net.ipv4.ip_forward": 1}}}"""));

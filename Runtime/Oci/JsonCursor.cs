@@ -21,6 +21,8 @@ internal ref struct JsonCursor
     private readonly string _file;
     // One entry per enclosing object (its current property name) or array (its current index).
     private readonly List<(string? Name, int Index)> _path = [];
+    // The entry of an object whose next name is being decoded: errors then name the object.
+    private const int NameNotRead = -1;
 
     private JsonCursor(string file, ReadOnlySpan<byte> json)
     {
@@ -61,7 +63,8 @@ internal ref struct JsonCursor
             lowerCaseName = "";
             return false;
         }
-        string name = _reader.GetString()!;
+        _path[^1] = (null, NameNotRead);
+        string name = Text();
         _path[^1] = (name, 0);
         _reader.Read();
         lowerCaseName = name.ToLowerInvariant();
@@ -115,7 +118,8 @@ internal ref struct JsonCursor
         _path.Add((null, 0));
         while (_reader.Read() && _reader.TokenType != JsonTokenType.EndObject)
         {
-            string key = _reader.GetString()!;
+            _path[^1] = (null, NameNotRead);
+            string key = Text();
             _path[^1] = (key, 0);
             _reader.Read();
             map[key] = readValue(ref this);
@@ -134,7 +138,7 @@ internal ref struct JsonCursor
 
     public string? OptString() =>
         IsNull ? null
-        : _reader.TokenType == JsonTokenType.String ? _reader.GetString()
+        : _reader.TokenType == JsonTokenType.String ? Text()
         : throw Invalid("a string");
 
     public bool Bool() => _reader.TokenType switch
@@ -159,6 +163,19 @@ internal ref struct JsonCursor
     public long? OptLong() => IsNull ? null : Long();
     public ulong ULong() => IsNumber && _reader.TryGetUInt64(out ulong v) ? v : throw Invalid("a uint64 number");
     public ulong? OptULong() => IsNull ? null : ULong();
+
+    /// <summary>The current string or property name; the reader only checks its UTF-8 when it is decoded.</summary>
+    private readonly string Text()
+    {
+        try
+        {
+            return _reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid("valid UTF-8 text (no lone surrogate escapes)");
+        }
+    }
 
     private readonly void Expect(JsonTokenType type, string what)
     {
@@ -185,6 +202,8 @@ internal ref struct JsonCursor
         var sb = new StringBuilder();
         foreach (var (name, index) in _path)
         {
+            if (index == NameNotRead)
+                continue;
             if (name is null)
                 sb.Append('[').Append(index).Append(']');
             else if (name.AsSpan().ContainsAnyExcept(PlainNameChars))

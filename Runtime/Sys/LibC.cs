@@ -108,6 +108,14 @@ internal static unsafe partial class LibC
     internal static partial int pthread_create(ulong* thread, nint attr, delegate* unmanaged<nint, nint> start, nint arg);
     [LibraryImport(Lib)]
     internal static partial int pthread_join(ulong thread, nint* result);
+    [LibraryImport(Lib)]
+    internal static partial int pthread_attr_init(byte* attr);
+    [LibraryImport(Lib)]
+    internal static partial int pthread_attr_setstacksize(byte* attr, nuint size);
+    [LibraryImport(Lib)]
+    internal static partial int pthread_attr_destroy(byte* attr);
+    /// <summary>sizeof(pthread_attr_t) on glibc/x86_64 is 56; room to spare.</summary>
+    internal const int PthreadAttrSize = 64;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd

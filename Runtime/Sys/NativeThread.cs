@@ -10,12 +10,20 @@ namespace Runcs.Sys;
 /// </summary>
 internal static unsafe class NativeThread
 {
+    /// <summary>The stack of each thread: a fixed size, as the runtime gives its own threads (the
+    /// pthread default follows RLIMIT_STACK, which a caller may have set very small).</summary>
+    private const int StackSize = 256 * 1024;
+
     /// <summary>Runs <paramref name="work"/> on a new thread; the handle is for <see cref="Join"/>.</summary>
     public static ulong Start(Action work)
     {
         var handle = GCHandle.Alloc(work);
+        byte* attr = stackalloc byte[LibC.PthreadAttrSize];
         ulong thread;
-        int error = LibC.pthread_create(&thread, 0, &Entry, GCHandle.ToIntPtr(handle));
+        LibC.pthread_attr_init(attr);
+        LibC.pthread_attr_setstacksize(attr, StackSize);
+        int error = LibC.pthread_create(&thread, (nint)attr, &Entry, GCHandle.ToIntPtr(handle));
+        LibC.pthread_attr_destroy(attr);
         if (error != 0)
         {
             handle.Free();
