@@ -164,6 +164,9 @@ public sealed class StateStoreTests : IDisposable
             Assert.Throws<RuntimeError>(() => store.Load("c1")).Message);
         File.WriteAllText(file, "{\"id\":\"c1\",\"initPid\":");
         Assert.StartsWith($"unable to parse {file}: ", Assert.Throws<RuntimeError>(() => store.Load("c1")).Message);
+        File.WriteAllText(file, """{"id":"c1","initPid":"5"}""");
+        Assert.Equal($"unable to parse {file}: state.json: initPid: invalid value, expected an int32 number (line 1, column 25)",
+            Assert.Throws<RuntimeError>(() => store.Load("c1")).Message);
     }
 
     [Fact]

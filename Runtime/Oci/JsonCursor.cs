@@ -74,6 +74,15 @@ internal ref struct JsonCursor
     /// <summary>Skips the current value (an unknown field).</summary>
     public void Skip() => _reader.Skip();
 
+    /// <summary>The current value's JSON text, to be parsed later; null for JSON null.</summary>
+    public byte[]? OptRawValue()
+    {
+        if (IsNull) return null;
+        int start = (int)_reader.TokenStartIndex;
+        _reader.Skip();
+        return _json[start..(int)_reader.BytesConsumed].ToArray();
+    }
+
     public T Object<T>(Item<T> readFields) where T : class => OptObject(readFields) ?? throw NotNull();
 
     public T? OptObject<T>(Item<T> readFields) where T : class

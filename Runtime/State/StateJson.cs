@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Runcs.Errors;
+using Runcs.Oci;
 using Runcs.Text;
 
 namespace Runcs.State;
 
 /// <summary>
-/// state.json, read and written with Utf8JsonReader/Utf8JsonWriter directly. Every command
+/// state.json, read with <see cref="JsonCursor"/> (as config.json is) and written with
+/// Utf8JsonWriter, without the serializer. Every command
 /// reads the state, and most are short-lived: the serializer's metadata for ContainerState
 /// (built by reflection over its attributes on first use) cost each of them about 0.5 ms.
 /// The format is runcs's own (camelCase, null members left out); unknown members are skipped,
@@ -57,86 +59,38 @@ internal static class StateJson
         w.WriteRawValue(json, skipInputValidation: true);
     }
 
-    /// <summary>Parses a state file; a malformed one is a RuntimeError saying what is wrong.</summary>
-    public static ContainerState Read(ReadOnlySpan<byte> data)
+    /// <summary>Parses a state file; a malformed one is a <see cref="Errors.ConfigError"/> naming the field.</summary>
+    public static ContainerState Read(ReadOnlySpan<byte> data) =>
+        JsonCursor.ReadDocument(StateStore.StateFileName, data, Fields);
+
+    private static ContainerState Fields(ref JsonCursor c)
     {
-        var r = new Utf8JsonReader(data);
         var s = new ContainerState();
-        try
+        while (c.NextProperty(out string name))
         {
-            Expect(ref r, JsonTokenType.StartObject);
-            while (Next(ref r) == JsonTokenType.PropertyName)
+            switch (name)
             {
-                string name = r.GetString()!;
-                Next(ref r);
-                switch (name)
-                {
-                    case "ociVersion": s.OciVersion = Str(ref r); break;
-                    case "id": s.Id = Str(ref r); break;
-                    case "initPid": s.InitPid = r.GetInt32(); break;
-                    case "initStartTime": s.InitStartTime = r.GetUInt64(); break;
-                    case "bundle": s.Bundle = Str(ref r); break;
-                    case "rootfs": s.Rootfs = Str(ref r); break;
-                    case "created":
-                        string created = Str(ref r);
-                        s.Created = Rfc3339.TryParse(created, out var t) ? t : throw new JsonException($"created: invalid RFC 3339 time {created}");
-                        break;
-                    case "owner": s.Owner = Str(ref r); break;
-                    case "annotations": s.Annotations = Map(ref r); break;
-                    case "cgroupPaths": s.CgroupPaths = Map(ref r); break;
-                    case "resources": s.ResourcesJson = Raw(ref r, data); break;
-                    case "namespacePaths": s.NamespacePaths = Map(ref r); break;
-                    case "rootless": s.Rootless = r.GetBoolean(); break;
-                    case "useSystemdCgroup": s.UseSystemdCgroup = r.GetBoolean(); break;
-                    case "hooks": s.HooksJson = Raw(ref r, data); break;
-                    default: r.Skip(); break;
-                }
+                case "ociversion": s.OciVersion = c.String(); break;
+                case "id": s.Id = c.String(); break;
+                case "initpid": s.InitPid = c.Int(); break;
+                case "initstarttime": s.InitStartTime = c.ULong(); break;
+                case "bundle": s.Bundle = c.String(); break;
+                case "rootfs": s.Rootfs = c.String(); break;
+                case "created":
+                    string created = c.String();
+                    s.Created = Rfc3339.TryParse(created, out var t) ? t : throw new RuntimeError($"created: invalid RFC 3339 time {created}");
+                    break;
+                case "owner": s.Owner = c.String(); break;
+                case "annotations": s.Annotations = c.OptStringMap(); break;
+                case "cgrouppaths": s.CgroupPaths = c.OptStringMap(); break;
+                case "resources": s.ResourcesJson = c.OptRawValue(); break;
+                case "namespacepaths": s.NamespacePaths = c.OptStringMap(); break;
+                case "rootless": s.Rootless = c.Bool(); break;
+                case "usesystemdcgroup": s.UseSystemdCgroup = c.Bool(); break;
+                case "hooks": s.HooksJson = c.OptRawValue(); break;
+                default: c.Skip(); break;
             }
-            if (r.TokenType != JsonTokenType.EndObject)
-                throw new JsonException("expected a member name or '}'");
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            throw new RuntimeError(e.Message, e);
         }
         return s;
-    }
-
-    private static JsonTokenType Next(ref Utf8JsonReader r) =>
-        r.Read() ? r.TokenType : throw new JsonException("unexpected end of data");
-
-    private static void Expect(ref Utf8JsonReader r, JsonTokenType type)
-    {
-        if (Next(ref r) != type)
-            throw new JsonException($"expected {type}, found {r.TokenType}");
-    }
-
-    private static string Str(ref Utf8JsonReader r) =>
-        r.TokenType == JsonTokenType.String ? r.GetString()! : throw new JsonException($"expected a string, found {r.TokenType}");
-
-    private static Dictionary<string, string>? Map(ref Utf8JsonReader r)
-    {
-        if (r.TokenType == JsonTokenType.Null)
-            return null;
-        if (r.TokenType != JsonTokenType.StartObject)
-            throw new JsonException($"expected an object, found {r.TokenType}");
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        while (Next(ref r) == JsonTokenType.PropertyName)
-        {
-            string key = r.GetString()!;
-            Next(ref r);
-            map[key] = Str(ref r);
-        }
-        return map;
-    }
-
-    /// <summary>The current value's JSON text, parsed only when a command needs it.</summary>
-    private static byte[]? Raw(ref Utf8JsonReader r, ReadOnlySpan<byte> data)
-    {
-        if (r.TokenType == JsonTokenType.Null)
-            return null;
-        int start = (int)r.TokenStartIndex;
-        r.Skip();
-        return data[start..(int)r.BytesConsumed].ToArray();
     }
 }
