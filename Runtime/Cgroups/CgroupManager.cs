@@ -42,13 +42,18 @@ public abstract class CgroupManager
     /// <summary>v2 when /sys/fs/cgroup is the unified hierarchy, v1 (or hybrid) otherwise, as runc decides.</summary>
     public static bool IsUnified()
     {
-        // The last mount on /sys/fs/cgroup is the visible one (cgroup2 may be mounted over a v1 tmpfs).
-        bool unified = false;
-        foreach (var m in MountInfoEntry.ReadSelf())
-            if (m.MountPoint == Root)
-                unified = m.FsType == "cgroup2";
-        return unified;
+        // statfs sees the visible mount (cgroup2 may be mounted over a v1 tmpfs); no mountinfo to parse.
+        try
+        {
+            return LinuxSyscalls.FileSystemType(Root) == Cgroup2SuperMagic;
+        }
+        catch (SysError)
+        {
+            return false; // no /sys/fs/cgroup: no v1 hierarchy will be found either
+        }
     }
+
+    private const long Cgroup2SuperMagic = 0x63677270;
 
     /// <summary>The manager for a new container: cgroupsPath semantics as runc's cgroupfs driver.</summary>
     public static CgroupManager ForNew(string? cgroupsPath, string id)

@@ -13,9 +13,9 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
     {
         var own = OwnCgroups();
         var result = new Dictionary<string, string>();
-        foreach (var m in MountInfoEntry.ReadSelf())
+        foreach (var m in MountInfoEntry.ReadSelf(fsType: "cgroup"))
         {
-            if (m.FsType != "cgroup" || !m.MountPoint.StartsWith(Root + "/", StringComparison.Ordinal))
+            if (!m.MountPoint.StartsWith(Root + "/", StringComparison.Ordinal))
                 continue;
             string name = m.MountPoint[(Root.Length + 1)..];
             string controllers = string.Join(',', m.SuperOptions.Split(',').Where(o => o is not ("rw" or "ro")));

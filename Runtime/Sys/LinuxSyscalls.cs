@@ -152,13 +152,27 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
     private const long SYS_statfs = 137;
     private const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
 
-    public ulong MountFlags(string path)
+    /// <summary>statfs(2) into a 120-byte struct statfs.</summary>
+    private static void StatFs(string path, byte* buf)
     {
         byte[] p = Utf8z(path);
-        byte* buf = stackalloc byte[120];
         fixed (byte* pp = p)
             if (LibC.syscall(SYS_statfs, (long)pp, (long)buf, 0, 0, 0, 0) < 0)
                 throw SysError.Last($"statfs {path}");
+    }
+
+    /// <summary>The f_type magic of the file system mounted (visibly) at <paramref name="path"/>.</summary>
+    public static long FileSystemType(string path)
+    {
+        byte* buf = stackalloc byte[120];
+        StatFs(path, buf);
+        return *(long*)buf; // f_type
+    }
+
+    public ulong MountFlags(string path)
+    {
+        byte* buf = stackalloc byte[120];
+        StatFs(path, buf);
         ulong st = *(ulong*)(buf + 80); // f_flags
         ulong ms = 0;
         if ((st & ST_RDONLY) != 0) ms |= 0x1;
