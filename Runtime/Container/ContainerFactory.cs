@@ -60,18 +60,27 @@ public static class ContainerFactory
             if (fifoFd < 0)
                 throw SysError.Last($"open {fifo}");
 
-            cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
-            cgroup.Create();
-            // Limits go in before the init does: nothing of the container ever runs unlimited.
-            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
-
-            Logging.Log.Phase("cgroup set");
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
-            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio, cgroup);
+            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
             try
             {
                 launcher = InitLauncher.Start(plan);
+            }
+            catch (RuntimeError e) when (e is not ConfigError)
+            {
+                throw StartFailed(e, spec, cgroup: null);
+            }
+            // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
+            // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
+            // of the container ever runs unlimited.
+            cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
+            cgroup.Create();
+            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
+            Logging.Log.Phase("cgroup set");
+            try
+            {
+                launcher.JoinCgroup(cgroup);
                 int consoleFd = io.ConsoleFd;
                 io.CloseChildEnds();
                 launcher.SendRequest(new InitRequest
@@ -106,11 +115,7 @@ public static class ContainerFactory
             }
             catch (RuntimeError e) when (e is not ConfigError)
             {
-                // The init's own start-up is charged to the container: too low a limit kills it.
-                string oom = cgroup.OomKills() > 0
-                    ? $": the OOM killer killed it: linux.resources.memory.limit ({spec.Linux?.Resources?.Memory?.Limit}) is too low to start the container"
-                    : "";
-                throw new RuntimeError("unable to start container process: " + e.Message + oom, e);
+                throw StartFailed(e, spec, cgroup);
             }
 
             store.Write(options.Id, StateStore.ConfigFileName, configBytes);
@@ -196,6 +201,16 @@ public static class ContainerFactory
             if (m.Source is { Length: > 0 } src && !src.StartsWith('/') &&
                 (m.Type == "bind" || (m.Options ?? []).Any(o => o is "bind" or "rbind")))
                 m.Source = Path.GetFullPath(src, bundle);
+    }
+
+    /// <summary>runc's wording for a failed start; the init's own start-up is charged to the
+    /// container, so too low a memory limit kills it, which is said.</summary>
+    private static RuntimeError StartFailed(RuntimeError e, Spec spec, CgroupManager? cgroup)
+    {
+        string oom = cgroup?.OomKills() > 0
+            ? $": the OOM killer killed it: linux.resources.memory.limit ({spec.Linux?.Resources?.Memory?.Limit}) is too low to start the container"
+            : "";
+        return new RuntimeError("unable to start container process: " + e.Message + oom, e);
     }
 
     /// <summary>The pid file, written atomically (containerd reads it as soon as create returns).</summary>

@@ -41,7 +41,6 @@ public static class ExecLauncher
                 .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
             InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
             Stdio = io.ChildStdio,
-            Cgroup = container.Cgroup,
         };
         InitLauncher launcher;
         try
@@ -58,6 +57,7 @@ public static class ExecLauncher
         io.CloseChildEnds();
         try
         {
+            launcher.JoinCgroup(container.Cgroup);
             launcher.SendRequest(new InitRequest
             {
                 IsExec = true,

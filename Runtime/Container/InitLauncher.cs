@@ -20,16 +20,13 @@ public sealed class LaunchPlan
     public List<int> InheritFds { get; init; } = [];
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
-    /// <summary>
-    /// The cgroup the init joins before it runs any runcs code: by itself on v1 (writing "0" to
-    /// tasks files runcs opens for it), through the parent on v2.
-    /// </summary>
-    public Cgroups.CgroupManager? Cgroup { get; init; }
 }
 
 /// <summary>
 /// The parent's half of starting an init: it hands the plan to nsexec.c, answers its
-/// requests (id maps), and gives back the init's pid and the sync channel.
+/// requests (id maps), and gives back the init's pid and the sync channel. The init waits
+/// before its exec until <see cref="JoinCgroup"/>: the caller makes the cgroup while the
+/// kernel creates the namespaces.
 /// </summary>
 public sealed class InitLauncher : IDisposable
 {
@@ -53,7 +50,6 @@ public sealed class InitLauncher : IDisposable
             throw new RuntimeError("too many namespaces or fds for the init");
         var (channel, childFd) = SyncChannel.CreatePair();
         var joinFds = new List<int>();
-        var cgroupFds = new List<int>();
         int exeFd = -1;
         int debugFd = Logging.Log.DebugFdForInit();
         try
@@ -64,14 +60,6 @@ public sealed class InitLauncher : IDisposable
                 if (fd < 0)
                     throw SysError.Last($"open namespace {path}");
                 joinFds.Add(fd);
-            }
-            var tasksFiles = plan.Cgroup?.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files ? files : null;
-            foreach (string file in tasksFiles ?? [])
-            {
-                int fd = LibC.open(file, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
-                if (fd < 0)
-                    throw SysError.Last($"open {file}");
-                cgroupFds.Add(fd);
             }
             exeFd = SealedBinary.Open();
 
@@ -101,17 +89,13 @@ public sealed class InitLauncher : IDisposable
             args.Argv = strings.Array(["runcs", "init"]);
             args.Envp = strings.Array([$"{InitEnvironment.SyncFdVariable}={childFd}"]);
             args.TimensOffsets = plan.TimeOffsets is null ? null : strings.String(plan.TimeOffsets);
-            args.CgroupCount = cgroupFds.Count;
-            for (int i = 0; i < cgroupFds.Count; i++)
-                args.CgroupFds[i] = cgroupFds[i];
 
             int pid = NativeSpawn.Spawn(&args);
             if (pid < 0)
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
-            int initPid = FinishSpawn(plan, channel, pid, parentJoinsCgroup: tasksFiles is null);
-            Logging.Log.Phase("init in cgroup");
+            int initPid = FinishSpawn(plan, channel, pid);
             return new InitLauncher(initPid, channel, debugFd);
         }
         catch
@@ -123,7 +107,7 @@ public sealed class InitLauncher : IDisposable
         {
             if (childFd >= 0)
                 LibC.close(childFd);
-            foreach (int fd in joinFds.Concat(cgroupFds))
+            foreach (int fd in joinFds)
                 LibC.close(fd);
             if (exeFd >= 0)
                 LibC.close(exeFd);
@@ -132,8 +116,8 @@ public sealed class InitLauncher : IDisposable
         }
     }
 
-    /// <summary>Answers nsexec.c until the init is running: id maps, the final pid, its cgroups.</summary>
-    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid, bool parentJoinsCgroup)
+    /// <summary>Answers nsexec.c until the init exists: id maps, the final pid.</summary>
+    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid)
     {
         bool newUser = ((ulong)plan.CloneFlags & Namespaces.CloneNewUser) != 0;
         bool twoStage = plan.Join.Count > 0 || ((ulong)plan.CloneFlags & Namespaces.CloneNewTime) != 0;
@@ -153,12 +137,6 @@ public sealed class InitLauncher : IDisposable
                 child = initPid;
             }
             Logging.Log.Phase("init forked");
-            if (parentJoinsCgroup)
-            {
-                // nsexec.c waits for this byte whenever it joins no cgroup by itself.
-                plan.Cgroup?.AddProcess(child);
-                channel.SendByte(SyncChannel.CgroupJoined);
-            }
             return child;
         }
         catch
@@ -212,6 +190,37 @@ public sealed class InitLauncher : IDisposable
         }
     }
 
+    /// <summary>
+    /// Puts the init into its cgroup before it execs (so that all its runtime's memory is charged
+    /// there): on v1 it moves itself, writing "0" to the tasks files runcs opens and passes it (a
+    /// single-threaded task moving itself skips the threadgroup lock, and the RCU grace period, a
+    /// cgroup.procs write costs); otherwise runcs writes its pid to cgroup.procs.
+    /// </summary>
+    public void JoinCgroup(Cgroups.CgroupManager? cgroup)
+    {
+        var tasksFiles = cgroup?.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files ? files : null;
+        var fds = new List<int>();
+        try
+        {
+            foreach (string file in tasksFiles ?? [])
+            {
+                int fd = LibC.open(file, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
+                if (fd < 0)
+                    throw SysError.Last($"open {file}");
+                fds.Add(fd);
+            }
+            if (tasksFiles is null)
+                cgroup?.AddProcess(Pid);
+            ExplainingChildDeath(() => UnixSocket.SendFds(Channel.Fd, [.. fds], [SyncChannel.CgroupJoined], "cgroup tasks files"));
+        }
+        finally
+        {
+            foreach (int fd in fds)
+                LibC.close(fd);
+        }
+        Logging.Log.Phase("init in cgroup");
+    }
+
     /// <summary>Sends the init its instructions.</summary>
     public void SendRequest(InitRequest request)
     {
@@ -219,18 +228,24 @@ public sealed class InitLauncher : IDisposable
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
         request.Seccomp ??= request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
+        ExplainingChildDeath(() => Channel.Send(SyncChannel.Config, request.Encode()));
+        Logging.Log.Phase("init request sent");
+    }
+
+    /// <summary>A send to the init that fails because the child died before its exec (a
+    /// namespace, a cgroup join, a kept fd) throws what its records say.</summary>
+    private void ExplainingChildDeath(Action send)
+    {
         try
         {
-            Channel.Send(SyncChannel.Config, request.Encode());
+            send();
         }
         catch (SysError)
         {
-            // The child died before its exec (a cgroup join, a kept fd): its records say why.
             var (tag, value, _) = Channel.Receive();
             ThrowIfCStageFailed(Channel, tag, value);
             throw;
         }
-        Logging.Log.Phase("init request sent");
     }
 
     /// <summary>

@@ -22,8 +22,6 @@ internal static unsafe partial class NativeSpawn
         public int ExeFd;
         public int SetgroupsAllowed;
         public byte* TimensOffsets;
-        public int CgroupCount;
-        public fixed int CgroupFds[MaxCgroup];
         public byte** Argv;
         public byte** Envp;
     }

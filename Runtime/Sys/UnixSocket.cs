@@ -54,19 +54,24 @@ public static unsafe class UnixSocket
     /// Sends fd with a non-empty payload in one message (go-runc's receiver insists on both);
     /// what names the fd in errors.
     /// </summary>
-    public static void SendFd(int socket, int fd, string payload, string what)
+    public static void SendFd(int socket, int fd, string payload, string what) =>
+        SendFds(socket, [fd], Encoding.UTF8.GetBytes(payload.Length == 0 ? "\0" : payload), what);
+
+    /// <summary>Sends fds (SCM_RIGHTS, at most 64) with a non-empty payload in one message.</summary>
+    public static void SendFds(int socket, ReadOnlySpan<int> fds, ReadOnlySpan<byte> payload, string what)
     {
-        byte[] data = Encoding.UTF8.GetBytes(payload.Length == 0 ? "\0" : payload);
-        byte* control = stackalloc byte[24]; // CMSG_SPACE(sizeof(int))
-        new Span<byte>(control, 24).Clear();
-        *(ulong*)control = 20; // CMSG_LEN(sizeof(int))
+        // CMSG_LEN(n * sizeof(int)) = 16 + 4n; CMSG_SPACE rounds that up to 8 bytes.
+        int length = 16 + 4 * fds.Length, space = (length + 7) & ~7;
+        byte* control = stackalloc byte[space];
+        new Span<byte>(control, space).Clear();
+        *(ulong*)control = (ulong)length;
         *(int*)(control + 8) = SOL_SOCKET;
         *(int*)(control + 12) = SCM_RIGHTS;
-        *(int*)(control + 16) = fd;
-        fixed (byte* d = data)
+        fds.CopyTo(new Span<int>(control + 16, fds.Length));
+        fixed (byte* d = payload)
         {
-            var iov = new IoVec { Base = d, Length = (nuint)data.Length };
-            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 24 };
+            var iov = new IoVec { Base = d, Length = (nuint)payload.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = (nuint)space };
             nint n;
             do
             {
