@@ -80,7 +80,8 @@ public static class ContainerFactory
             Logging.Log.Phase("cgroup set");
             try
             {
-                launcher.JoinCgroup(cgroup);
+                using (var join = CgroupJoin.Open(cgroup))
+                    launcher.JoinCgroup(join);
                 int consoleFd = io.ConsoleFd;
                 io.CloseChildEnds();
                 launcher.SendRequest(new InitRequest

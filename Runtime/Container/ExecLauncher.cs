@@ -35,17 +35,18 @@ public static class ExecLauncher
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
-        var plan = new LaunchPlan
-        {
-            Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
-                .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
-            InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
-            Stdio = io.ChildStdio,
-        };
         InitLauncher launcher;
         try
         {
-            launcher = InitLauncher.Start(plan);
+            using var join = CgroupJoin.Open(container.Cgroup);
+            launcher = InitLauncher.Start(new LaunchPlan
+            {
+                Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
+                    .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
+                InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
+                Stdio = io.ChildStdio,
+                Cgroup = join,
+            });
         }
         catch
         {
@@ -57,7 +58,6 @@ public static class ExecLauncher
         io.CloseChildEnds();
         try
         {
-            launcher.JoinCgroup(container.Cgroup);
             launcher.SendRequest(new InitRequest
             {
                 IsExec = true,

@@ -20,13 +20,18 @@ public sealed class LaunchPlan
     public List<int> InheritFds { get; init; } = [];
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
+    /// <summary>
+    /// A cgroup that exists before the spawn (exec's): joined during it, its message sent as
+    /// soon as the protocol allows. Without one the caller makes the cgroup while the kernel
+    /// makes the namespaces, then calls <see cref="InitLauncher.JoinCgroup"/>.
+    /// </summary>
+    public CgroupJoin? Cgroup { get; init; }
 }
 
 /// <summary>
 /// The parent's half of starting an init: it hands the plan to nsexec.c, answers its
 /// requests (id maps), and gives back the init's pid and the sync channel. The init waits
-/// before its exec until <see cref="JoinCgroup"/>: the caller makes the cgroup while the
-/// kernel creates the namespaces.
+/// before its exec until it is told to join its cgroup (<see cref="CgroupJoin"/>).
 /// </summary>
 public sealed class InitLauncher : IDisposable
 {
@@ -130,6 +135,10 @@ public sealed class InitLauncher : IDisposable
                 WriteIdMaps(firstPid, plan);
                 channel.SendByte(SyncChannel.MapsWritten);
             }
+            // The rest of nsexec.c's records come from the final init, which reads nothing
+            // before this message: it may go now, while stage 1 joins and forks.
+            if (plan.Cgroup is { BySelf: true } early)
+                SendJoin(channel, early, 0);
             if (twoStage)
             {
                 int initPid = Expect(channel, SyncChannel.InitPid);
@@ -137,6 +146,8 @@ public sealed class InitLauncher : IDisposable
                 child = initPid;
             }
             Logging.Log.Phase("init forked");
+            if (plan.Cgroup is { BySelf: false } late)
+                SendJoin(channel, late, child);
             return child;
         }
         catch
@@ -190,34 +201,12 @@ public sealed class InitLauncher : IDisposable
         }
     }
 
-    /// <summary>
-    /// Puts the init into its cgroup before it execs (so that all its runtime's memory is charged
-    /// there): on v1 it moves itself, writing "0" to the tasks files runcs opens and passes it (a
-    /// single-threaded task moving itself skips the threadgroup lock, and the RCU grace period, a
-    /// cgroup.procs write costs); otherwise runcs writes its pid to cgroup.procs.
-    /// </summary>
-    public void JoinCgroup(Cgroups.CgroupManager? cgroup)
+    /// <summary>Puts the init into the cgroup the caller made after the spawn (see <see cref="LaunchPlan.Cgroup"/>).</summary>
+    public void JoinCgroup(CgroupJoin join) => SendJoin(Channel, join, Pid);
+
+    private static void SendJoin(SyncChannel channel, CgroupJoin join, int initPid)
     {
-        var tasksFiles = cgroup?.SelfJoinFiles() is { Count: > 0 and <= NativeSpawn.MaxCgroup } files ? files : null;
-        var fds = new List<int>();
-        try
-        {
-            foreach (string file in tasksFiles ?? [])
-            {
-                int fd = LibC.open(file, OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
-                if (fd < 0)
-                    throw SysError.Last($"open {file}");
-                fds.Add(fd);
-            }
-            if (tasksFiles is null)
-                cgroup?.AddProcess(Pid);
-            ExplainingChildDeath(() => UnixSocket.SendFds(Channel.Fd, [.. fds], [SyncChannel.CgroupJoined], "cgroup tasks files"));
-        }
-        finally
-        {
-            foreach (int fd in fds)
-                LibC.close(fd);
-        }
+        ExplainingChildDeath(channel, () => join.Send(channel, initPid));
         Logging.Log.Phase("init in cgroup");
     }
 
@@ -228,13 +217,13 @@ public sealed class InitLauncher : IDisposable
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
         request.Seccomp ??= request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
-        ExplainingChildDeath(() => Channel.Send(SyncChannel.Config, request.Encode()));
+        ExplainingChildDeath(Channel, () => Channel.Send(SyncChannel.Config, request.Encode()));
         Logging.Log.Phase("init request sent");
     }
 
     /// <summary>A send to the init that fails because the child died before its exec (a
     /// namespace, a cgroup join, a kept fd) throws what its records say.</summary>
-    private void ExplainingChildDeath(Action send)
+    private static void ExplainingChildDeath(SyncChannel channel, Action send)
     {
         try
         {
@@ -242,8 +231,8 @@ public sealed class InitLauncher : IDisposable
         }
         catch (SysError)
         {
-            var (tag, value, _) = Channel.Receive();
-            ThrowIfCStageFailed(Channel, tag, value);
+            var (tag, value, _) = channel.Receive();
+            ThrowIfCStageFailed(channel, tag, value);
             throw;
         }
     }
