@@ -49,6 +49,32 @@ public sealed class ProcessSecurityTests
     }
 
     [Fact]
+    public void The_environment_is_exactly_the_configured_one_for_run_and_exec()
+    {
+        // Nothing of runcs's own (its sync fd variable, the init runtime's GC settings) reaches the
+        // process; HOME is added from the user's entry when the config has none, as runc does.
+        using var b = new Bundle(["sleep", "40"]);
+        b.Config["process"]!["env"] = new JsonArray("PATH=/bin", "ONLY=this");
+        b.Config["process"]!["terminal"] = false;
+        b.Save();
+        var r = b.Runcs("run", "--bundle", b.Dir, "-d", b.Id);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        try
+        {
+            foreach (string environ in (string[])["/proc/self/environ", "/proc/1/environ"])
+            {
+                var x = b.Runcs("exec", b.Id, "cat", environ);
+                Assert.True(x.ExitCode == 0, x.ToString());
+                Assert.Equal(["PATH=/bin", "ONLY=this", "HOME=/root"], x.Stdout.Split('\0', StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+        finally
+        {
+            b.Runcs("delete", "-f", b.Id);
+        }
+    }
+
+    [Fact]
     public void Root_keeps_the_configured_permitted_and_effective_sets()
     {
         using var b = new Bundle(["cat", "/proc/self/status"]);

@@ -92,7 +92,7 @@ public sealed class InitLauncher : IDisposable
 
             using var strings = new NativeStrings();
             args.Argv = strings.Array(["runcs", "init"]);
-            args.Envp = strings.Array([$"{InitEnvironment.SyncFdVariable}={childFd}"]);
+            args.Envp = strings.Array([$"{InitEnvironment.SyncFdVariable}={childFd}", InitEnvironment.Gen0Budget]);
             args.TimensOffsets = plan.TimeOffsets is null ? null : strings.String(plan.TimeOffsets);
 
             int pid = NativeSpawn.Spawn(&args);
