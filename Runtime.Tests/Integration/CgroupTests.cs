@@ -126,7 +126,9 @@ public sealed class CgroupTests
         // At least one kill: under load the kernel may need two (the subshell, then tr or head).
         WaitFor(() => OomKills(Read(b, "memory", "memory.oom_control")) >= 1);
         Thread.Sleep(500);
-        Assert.Equal(0, b.Runcs("kill", b.Id, "KILL").ExitCode);
+        // The kill may find the container stopped: the OOM killer can take its pid 1 too.
+        var kill = b.Runcs("kill", b.Id, "KILL");
+        Assert.True(kill.ExitCode == 0 || ContainerLifecycleTests.Status(b) == "stopped", kill.ToString());
         Assert.True(reader.Join(10000), "events ends when the container stops");
         Assert.True(events!.ExitCode == 0, events.ToString());
         var lines = events.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
