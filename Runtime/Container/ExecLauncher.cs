@@ -38,14 +38,13 @@ public static class ExecLauncher
         InitLauncher launcher;
         try
         {
-            using var join = CgroupJoin.Open(container.Cgroup);
             launcher = InitLauncher.Start(new LaunchPlan
             {
                 Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
                     .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
                 InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
                 Stdio = io.ChildStdio,
-                Cgroup = join,
+                Cgroup = container.Cgroup,
             });
         }
         catch

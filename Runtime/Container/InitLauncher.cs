@@ -21,11 +21,12 @@ public sealed class LaunchPlan
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
     /// <summary>
-    /// A cgroup that exists before the spawn (exec's): joined during it, its message sent as
-    /// soon as the protocol allows. Without one the caller makes the cgroup while the kernel
-    /// makes the namespaces, then calls <see cref="InitLauncher.JoinCgroup"/>.
+    /// A cgroup that exists before the spawn (exec's): the init is told to join it during the
+    /// spawn, its tasks files opened while stage 1 joins the namespaces. Without one the caller
+    /// makes the cgroup while the kernel makes the namespaces, then calls
+    /// <see cref="InitLauncher.JoinCgroup"/>.
     /// </summary>
-    public CgroupJoin? Cgroup { get; init; }
+    public Cgroups.CgroupManager? Cgroup { get; init; }
 }
 
 /// <summary>
@@ -137,8 +138,9 @@ public sealed class InitLauncher : IDisposable
             }
             // The rest of nsexec.c's records come from the final init, which reads nothing
             // before this message: it may go now, while stage 1 joins and forks.
-            if (plan.Cgroup is { BySelf: true } early)
-                SendJoin(channel, early, 0);
+            using var join = plan.Cgroup is null ? null : CgroupJoin.Open(plan.Cgroup);
+            if (join is { BySelf: true })
+                SendJoin(channel, join, 0);
             if (twoStage)
             {
                 int initPid = Expect(channel, SyncChannel.InitPid);
@@ -146,8 +148,8 @@ public sealed class InitLauncher : IDisposable
                 child = initPid;
             }
             Logging.Log.Phase("init forked");
-            if (plan.Cgroup is { BySelf: false } late)
-                SendJoin(channel, late, child);
+            if (join is { BySelf: false })
+                SendJoin(channel, join, child);
             return child;
         }
         catch
