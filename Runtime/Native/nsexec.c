@@ -139,10 +139,12 @@ static void write_timens_offsets(const struct runcs_spawn *s)
 }
 
 /*
- * A single-threaded process moving itself ("0" in a v1 tasks file) skips the global
- * threadgroup lock that a write to cgroup.procs takes, and with it an RCU grace period:
- * about 6 ms on this kind of host, paid by every runc and crun start. The kernel checks
- * the credentials of the file's opener (runcs), so this works in any namespace.
+ * Waits for runcs's go-ahead, which carries the v1 tasks files when the init is to move
+ * itself. A single-threaded process moving itself ("0" in a v1 tasks file) skips the
+ * global threadgroup lock that a write to cgroup.procs takes, and with it an RCU grace
+ * period: about 6 ms on this kind of host, paid by every runc and crun start. The kernel
+ * checks the credentials of the file's opener (runcs), so this works in any namespace.
+ * Without files, runcs has already written the init's pid to cgroup.procs.
  */
 static void join_cgroups(const struct runcs_spawn *s)
 {
