@@ -1,5 +1,5 @@
-using System.Buffers;
 using System.Text.Json;
+using Runcs.Text;
 
 namespace Runcs.Oci;
 
@@ -11,17 +11,9 @@ namespace Runcs.Oci;
 /// </summary>
 internal static class SpecWriter
 {
-    public static byte[] Write(LinuxResources resources) => Write(resources, WriteResources);
+    public static byte[] Write(LinuxResources resources) => CompactJson.Write(w => WriteResources(w, resources));
 
-    public static byte[] Write(Hooks hooks) => Write(hooks, WriteHooks);
-
-    private static byte[] Write<T>(T value, Action<Utf8JsonWriter, T> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            write(w, value);
-        return buffer.WrittenSpan.ToArray();
-    }
+    public static byte[] Write(Hooks hooks) => CompactJson.Write(w => WriteHooks(w, hooks));
 
     private static void WriteHooks(Utf8JsonWriter w, Hooks h)
     {
@@ -116,13 +108,7 @@ internal static class SpecWriter
                 });
             w.WriteEndObject();
         }
-        if (r.Unified is not null)
-        {
-            w.WriteStartObject("unified");
-            foreach (var (file, value) in r.Unified)
-                w.WriteString(file, value);
-            w.WriteEndObject();
-        }
+        CompactJson.StringMap(w, "unified", r.Unified);
         w.WriteEndObject();
     }
 

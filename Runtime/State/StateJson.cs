@@ -15,41 +15,26 @@ namespace Runcs.State;
 /// </summary>
 internal static class StateJson
 {
-    public static byte[] Write(ContainerState s)
+    public static byte[] Write(ContainerState s) => CompactJson.Write(w =>
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            w.WriteStartObject();
-            w.WriteString("ociVersion", s.OciVersion);
-            w.WriteString("id", s.Id);
-            w.WriteNumber("initPid", s.InitPid);
-            w.WriteNumber("initStartTime", s.InitStartTime);
-            w.WriteString("bundle", s.Bundle);
-            w.WriteString("rootfs", s.Rootfs);
-            w.WriteString("created", Rfc3339.FormatNano(s.Created));
-            w.WriteString("owner", s.Owner);
-            WriteMap(w, "annotations", s.Annotations);
-            WriteMap(w, "cgroupPaths", s.CgroupPaths);
-            WriteRaw(w, "resources", s.ResourcesJson);
-            WriteMap(w, "namespacePaths", s.NamespacePaths);
-            w.WriteBoolean("rootless", s.Rootless);
-            w.WriteBoolean("useSystemdCgroup", s.UseSystemdCgroup);
-            WriteRaw(w, "hooks", s.HooksJson);
-            w.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WriteMap(Utf8JsonWriter w, string name, Dictionary<string, string>? map)
-    {
-        if (map is null)
-            return;
-        w.WriteStartObject(name);
-        foreach (var (k, v) in map)
-            w.WriteString(k, v);
+        w.WriteStartObject();
+        w.WriteString("ociVersion", s.OciVersion);
+        w.WriteString("id", s.Id);
+        w.WriteNumber("initPid", s.InitPid);
+        w.WriteNumber("initStartTime", s.InitStartTime);
+        w.WriteString("bundle", s.Bundle);
+        w.WriteString("rootfs", s.Rootfs);
+        w.WriteString("created", Rfc3339.FormatNano(s.Created));
+        w.WriteString("owner", s.Owner);
+        CompactJson.StringMap(w, "annotations", s.Annotations);
+        CompactJson.StringMap(w, "cgroupPaths", s.CgroupPaths);
+        WriteRaw(w, "resources", s.ResourcesJson);
+        CompactJson.StringMap(w, "namespacePaths", s.NamespacePaths);
+        w.WriteBoolean("rootless", s.Rootless);
+        w.WriteBoolean("useSystemdCgroup", s.UseSystemdCgroup);
+        WriteRaw(w, "hooks", s.HooksJson);
         w.WriteEndObject();
-    }
+    });
 
     private static void WriteRaw(Utf8JsonWriter w, string name, byte[]? json)
     {
