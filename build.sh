@@ -39,6 +39,10 @@ case "${1:-build}" in
         passed=$(grep -oE '^ +Passed: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
         failed=$(grep -oE '^ +Failed: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
         skipped=$(grep -oE '^ +Skipped: +[0-9]+' out/test.log | tail -1 | grep -oE '[0-9]+')
+        if [ "${skipped:-0}" != 0 ]; then
+            echo "build.sh: skipped tests and why:"
+            grep -E '^ +Skipped ' -A2 out/test.log | grep -vE '^--$' || true
+        fi
         echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
         exit "$status"
         ;;

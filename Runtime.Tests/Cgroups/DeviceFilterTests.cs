@@ -109,8 +109,7 @@ public sealed class DeviceFilterTests
     {
         string? root = File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "/sys/fs/cgroup"
             : File.Exists("/sys/fs/cgroup/unified/cgroup.controllers") ? "/sys/fs/cgroup/unified" : null;
-        if (root is null || !Runcs.Tests.Integration.RuncsBinary.IsRoot)
-            return;
+        Assert.SkipWhen(root is null || !Runcs.Tests.Integration.RuncsBinary.IsRoot, "needs root and a cgroup2 hierarchy");
         string dir = Path.Combine(root, $"runcs-bpf-test-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         try

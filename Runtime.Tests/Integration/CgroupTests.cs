@@ -41,8 +41,7 @@ public sealed class CgroupTests
     [Fact]
     public void Delete_removes_cgroups_made_below_the_containers_too()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sleep", "60"]);
         int pid = StartDetached(b);
         // A sub-cgroup, as a process manager inside the container would make, holding the init.
@@ -57,8 +56,7 @@ public sealed class CgroupTests
     [Fact]
     public void Absolute_cgroups_path_holds_the_processes_and_is_removed_by_delete()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sleep", "60"]);
         int pid = StartDetached(b);
         foreach (string c in Controllers)
@@ -71,8 +69,7 @@ public sealed class CgroupTests
     [Fact]
     public void Relative_cgroups_path_is_below_the_runtimes_own_cgroup()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = new Bundle(["sleep", "60"]);
         string name = "runcs-rel-" + b.Id;
         b.Config["linux"]!["cgroupsPath"] = name;
@@ -89,8 +86,7 @@ public sealed class CgroupTests
     [Fact]
     public void Memory_limit_oom_kills_the_process()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sh", "-c", "x=$(head -c 67108864 /dev/zero | tr '\\0' a); echo ${#x}"],
             new JsonObject { ["memory"] = new JsonObject { ["limit"] = 16 << 20 } });
         var r = b.Run();
@@ -100,8 +96,7 @@ public sealed class CgroupTests
     [Fact]
     public void Too_low_a_memory_limit_fails_create_naming_the_oom_kill_and_leaves_nothing()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         // What the init charges before the process runs (about 0.7 MB) does not fit in 256 KiB.
         using var b = WithCgroup(["true"], new JsonObject { ["memory"] = new JsonObject { ["limit"] = 256 << 10, ["swap"] = 256 << 10 } });
         var r = b.Runcs("create", "--bundle", b.Dir, b.Id);
@@ -114,8 +109,7 @@ public sealed class CgroupTests
     [Fact]
     public void Events_report_an_oom_kill_and_stats()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sh", "-c", "sleep 2; (x=$(head -c 67108864 /dev/zero | tr '\\0' a)); sleep 60"],
             new JsonObject { ["memory"] = new JsonObject { ["limit"] = 16 << 20 } });
         StartDetached(b);
@@ -144,8 +138,7 @@ public sealed class CgroupTests
     [Fact]
     public void Pids_limit_stops_a_fork_bomb()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sh", "-c", "for i in $(seq 20); do sleep 30 & done; echo done"],
             new JsonObject { ["pids"] = new JsonObject { ["limit"] = 10 } });
         var r = b.Run();
@@ -156,8 +149,7 @@ public sealed class CgroupTests
     [Fact]
     public void Cpu_and_blkio_limits_land_in_the_cgroup_files()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         string dev = File.ReadAllText($"/sys/block/{Directory.GetDirectories("/sys/block").Select(Path.GetFileName).First()}/dev").Trim();
         string[] mm = dev.Split(':');
         using var b = WithCgroup(["sleep", "60"], JsonNode.Parse($$"""
@@ -201,8 +193,7 @@ public sealed class CgroupTests
     [Fact]
     public void Update_changes_live_values_from_stdin_json_and_from_flags()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sleep", "60"], new JsonObject { ["memory"] = new JsonObject { ["limit"] = 32 << 20 } });
         StartDetached(b);
         var r = b.RuncsWithInput("""{"memory":{"limit":67108864},"cpu":{"shares":512}}""", "update", "--resources", "-", b.Id);
@@ -231,8 +222,7 @@ public sealed class CgroupTests
     [Fact]
     public void Events_stats_match_the_cgroup_files()
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["sh", "-c", "sleep 60 & sleep 60 & wait"], new JsonObject { ["pids"] = new JsonObject { ["limit"] = 30 } });
         StartDetached(b);
         WaitFor(() => Read(b, "pids", "pids.current") == "3");
@@ -265,8 +255,7 @@ public sealed class CgroupTests
     [InlineData("""{"rdma": {"mlx4_0": {"hcaHandles": 2}}}""", "cannot set rdma limit: container could not join or create cgroup")]
     public void Bad_resources_fail_create_and_leave_nothing(string resources, string message)
     {
-        if (!IsV1)
-            return;
+        Assert.SkipUnless(IsV1, "needs cgroup v1 controllers at /sys/fs/cgroup (this host is not v1)");
         using var b = WithCgroup(["true"], JsonNode.Parse(resources)!.AsObject());
         var r = b.Runcs("create", "--bundle", b.Dir, b.Id);
         Assert.Equal(1, r.ExitCode);

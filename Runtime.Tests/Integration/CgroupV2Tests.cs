@@ -75,8 +75,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Absolute_cgroups_path_holds_the_init_and_is_removed_by_delete()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         using var b = WithCgroup(["sleep", "60"]);
         try
         {
@@ -96,8 +95,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Pause_freezes_through_cgroup_freeze_and_resume_thaws()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         using var b = WithCgroup(["sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tmp/c; mv /tmp/c /tmp/count; done"]);
         try
         {
@@ -129,8 +127,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Kill_all_empties_the_cgroup()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         using var b = WithCgroup(["sh", "-c", "sleep 100 & sleep 100 & wait"]);
         try
         {
@@ -155,8 +152,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Limits_are_written_for_the_controllers_cgroup2_offers()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         var controllers = RootControllers;
         using var b = WithCgroup(["sleep", "60"], new JsonObject
         {
@@ -220,8 +216,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Device_rules_are_an_ebpf_program_that_denies_unlisted_devices()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         using var b = WithKmsg(KmsgScript);
         try
         {
@@ -241,8 +236,7 @@ public sealed class CgroupV2Tests
     [Fact]
     public void Device_rules_allow_a_listed_device_for_the_listed_access_only()
     {
-        if (!Available)
-            return;
+        Assert.SkipUnless(Available, "needs root and a cgroup2 hierarchy (none mounted on this host)");
         var writeOnly = new JsonObject { ["allow"] = true, ["type"] = "c", ["major"] = 1, ["minor"] = 11, ["access"] = "w" };
         using var b = WithKmsg(KmsgScript + "; cat /dev/kmsg > /dev/null || echo read-denied", new JsonArray(writeOnly));
         try
