@@ -32,10 +32,7 @@ public sealed class SpecValidatorTests : IDisposable
     {
         foreach (var f in new[] { "runc-spec.json", "runc-spec-rootless.json", "containerd-spec-sample.json", "config-all-fields.json" })
         {
-            var spec = SpecLoader.ParseSpec(f, Fixture(f));
-            if (spec.Linux?.Seccomp is { } seccomp)
-                seccomp.ListenerPath = null; // seccomp notify listeners are not supported yet (a config error)
-            SpecValidator.Validate(spec, _bundle.Dir);
+            SpecValidator.Validate(SpecLoader.ParseSpec(f, Fixture(f)), _bundle.Dir);
         }
     }
 

@@ -5,7 +5,8 @@ namespace Runcs.Sys;
 /// <summary>
 /// The raw libc entry points runcs calls that Tmds.LibC does not bind. Library name
 /// "libc" is bound statically (DirectPInvoke in Runtime.csproj): never dlopened.
-/// Callers go through <see cref="Syscalls"/>, which turns failures into <see cref="SysError"/>.
+/// Init code reaches them through <see cref="ISyscalls"/> (<see cref="LinuxSyscalls"/> turns
+/// failures into <see cref="SysError"/>).
 /// </summary>
 internal static unsafe partial class LibC
 {
