@@ -6,7 +6,10 @@ namespace Runcs.Tests.Integration;
 [Collection("containers")]
 public sealed class LeakTests
 {
-    private static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
+    /// <summary>Mounts whose mount point or source lies under the test's bundle (its rootfs, its
+    /// state root): other programs on the host may mount and unmount meanwhile.</summary>
+    private static int MountCount(string bundleDir) =>
+        File.ReadAllLines("/proc/self/mountinfo").Count(l => l.Contains(bundleDir, StringComparison.Ordinal));
     /// <summary>runcs processes working on this test's --root (other runcs may run on the machine).</summary>
     private static int RuncsProcesses(string stateRoot) =>
         Directory.EnumerateDirectories("/proc").Count(d =>
@@ -58,7 +61,7 @@ public sealed class LeakTests
     {
         using var b = new Bundle(["sleep", "60"]);
         string baseId = b.Id;
-        int mounts = MountCount(), children = ChildCount();
+        int mounts = MountCount(b.Dir), children = ChildCount();
         for (int i = 0; i < 50; i++)
         {
             b.Id = $"{baseId}-{i}";
@@ -71,7 +74,7 @@ public sealed class LeakTests
         }
         Assert.Empty(Directory.GetDirectories(b.StateRoot));
         Assert.Empty(CgroupDirs(baseId));
-        Assert.Equal(mounts, MountCount());
+        Assert.Equal(mounts, MountCount(b.Dir));
         Assert.Equal(0, RuncsProcesses(b.StateRoot));
         ContainerLifecycleTests.WaitFor(() => ChildCount() == children);
     }

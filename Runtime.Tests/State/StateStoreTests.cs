@@ -361,7 +361,7 @@ public sealed class StateStoreTests : IDisposable
             catch (Exception e) { error = e; }
         });
         waiter.Start();
-        Thread.Sleep(200);
+        WaitUntilBlockedOnFlock(Path.Combine(_root, "c1"));
         store.Remove("c1");   // like `delete` holding the lock
         first.Dispose();
         Assert.True(waiter.Join(TimeSpan.FromSeconds(10)));
@@ -377,7 +377,7 @@ public sealed class StateStoreTests : IDisposable
         IDisposable? got = null;
         var waiter = new Thread(() => got = store.Lock("c1"));
         waiter.Start();
-        Thread.Sleep(200);
+        WaitUntilBlockedOnFlock(Path.Combine(_root, "c1"));
         store.Remove("c1");
         store.Create("c1");
         first.Dispose();
@@ -399,5 +399,19 @@ public sealed class StateStoreTests : IDisposable
         using var p = Runcs.Tests.Integration.RuncsBinary.Start(psi);
         p.WaitForExit();
         return p.ExitCode;
+    }
+
+    /// <summary>Waits until some process waits for a flock on <paramref name="dir"/>'s inode
+    /// (a "->" line in /proc/locks), i.e. the waiter thread is blocked in Lock.</summary>
+    private static void WaitUntilBlockedOnFlock(string dir)
+    {
+        Assert.True(Runcs.Sys.FileStat.TryStat(dir, out var st));
+        ulong ino = st.Ino;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!File.ReadLines("/proc/locks").Any(l => l.Contains("->") && l.Contains($":{ino} ")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the waiter never blocked on the lock");
+            Thread.Yield();
+        }
     }
 }
