@@ -24,15 +24,27 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
 
     private static void Ok(CommandResult r) => Assert.True(r.ExitCode == 0, r.ToString());
 
-    private string TaskStatus(string id)
+    private string TaskStatus(string id) => TaskColumn(id, 2);
+
+    /// <summary>`ctr task ls`'s row for the task: TASK PID STATUS.</summary>
+    private string TaskColumn(string id, int column)
     {
         foreach (string line in f.Ctr("task", "ls").Stdout.Split('\n'))
         {
             string[] cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (cols.Length == 3 && cols[0] == id)
-                return cols[2];
+                return cols[column];
         }
         return "";
+    }
+
+    /// <summary>Whether the task's process has a handler for the signal (SigCgt in /proc/PID/status).</summary>
+    private bool Catches(string id, int signal)
+    {
+        if (!int.TryParse(TaskColumn(id, 1), out int pid))
+            return false;
+        string? caught = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigCgt:"));
+        return caught is not null && (Convert.ToUInt64(caught[7..].Trim(), 16) & (1UL << (signal - 1))) != 0;
     }
 
     private static void WaitFor(Func<bool> condition, int timeoutMs = 10000)
@@ -133,7 +145,7 @@ public sealed class CtrTests(ContainerdFixture f) : IDisposable
         string id = Id("term");
         Ok(f.Ctr("run", "-d", Img, id, "sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.1; done"));
         WaitFor(() => TaskStatus(id) == "RUNNING");
-        Thread.Sleep(200);
+        WaitFor(() => Catches(id, 15)); // the trap is set
         Ok(f.Ctr("task", "kill", "-s", "SIGTERM", id));
         WaitFor(() => TaskStatus(id) == "STOPPED");
         var del = f.Ctr("task", "delete", id);
