@@ -31,8 +31,38 @@ public sealed class SeccompCompilerTests
         _ => throw new ArgumentException(a.Op),
     };
 
+    /// <summary>runc's -ENOSYS stub: the highest number named on a listed architecture, or 0.</summary>
+    private static uint Highest(LinuxSeccomp p, string arch, IReadOnlyDictionary<string, int> table, uint bits) =>
+        HasArch(p, arch)
+            ? (p.Syscalls ?? []).SelectMany(s => s.Names).Where(table.ContainsKey).Select(n => (uint)table[n] | bits).DefaultIfEmpty(0u).Max()
+            : 0;
+
+    private static uint? Enosys(LinuxSeccomp p, uint arch, uint nr)
+    {
+        if (p.DefaultAction is "SCMP_ACT_ALLOW" or "SCMP_ACT_LOG" or "SCMP_ACT_TRACE")
+            return null;
+        uint highest = arch switch
+        {
+            AUDIT_ARCH_X86_64 when (nr & X32_SYSCALL_BIT) != 0 => Highest(p, "SCMP_ARCH_X32", SyscallTable.X32, X32_SYSCALL_BIT),
+            AUDIT_ARCH_X86_64 => Highest(p, "SCMP_ARCH_X86_64", SyscallTable.X86_64, 0),
+            AUDIT_ARCH_I386 => Highest(p, "SCMP_ARCH_X86", SyscallTable.I386, 0),
+            _ => 0,
+        };
+        return highest != 0 && nr > highest ? RET_ERRNO | 38 : null;
+    }
+
+    /// <summary>runc: when an argument index repeats in a rule, each condition is a rule of its own.</summary>
+    private static bool Matches(LinuxSyscall rule, ulong[] args)
+    {
+        var conditions = rule.Args ?? [];
+        bool repeated = conditions.GroupBy(a => a.Index).Any(g => g.Count() > 1);
+        return repeated ? conditions.Any(a => Holds(a, args[a.Index])) : conditions.All(a => Holds(a, args[a.Index]));
+    }
+
     private static uint Expected(LinuxSeccomp p, uint arch, uint nr, ulong[] args)
     {
+        if (Enosys(p, arch, nr) is uint enosys)
+            return enosys;
         uint def = ActionValue(p.DefaultAction, p.DefaultErrnoRet);
         IReadOnlyDictionary<string, int> table;
         uint bits = 0;
@@ -65,7 +95,7 @@ public sealed class SeccompCompilerTests
                 continue;
             if (!rule.Names.Any(n => table.TryGetValue(n, out int x) && ((uint)x | bits) == nr))
                 continue;
-            if ((rule.Args ?? []).All(a => Holds(a, args[a.Index])))
+            if (Matches(rule, args))
                 return action;
         }
         return def;
@@ -84,7 +114,7 @@ public sealed class SeccompCompilerTests
     {
         var p = new LinuxSeccomp
         {
-            DefaultAction = r.Next(2) == 0 ? "SCMP_ACT_ERRNO" : "SCMP_ACT_ALLOW",
+            DefaultAction = r.Next(4) switch { 0 or 1 => "SCMP_ACT_ERRNO", 2 => "SCMP_ACT_ALLOW", _ => RuleActions[r.Next(RuleActions.Length)] },
             DefaultErrnoRet = r.Next(3) == 0 ? (uint)r.Next(1, 200) : null,
             Architectures = [.. new[] { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32" }.Where(_ => r.Next(2) == 0)],
             Syscalls = [],
@@ -105,7 +135,8 @@ public sealed class SeccompCompilerTests
                 string op = AllOps[r.Next(AllOps.Length)];
                 rule.Args.Add(new LinuxSeccompArg
                 {
-                    Index = (uint)r.Next(6),
+                    // often the same argument as the previous condition: those rules are ORed
+                    Index = j > 0 && r.Next(3) == 0 ? rule.Args[j - 1].Index : (uint)r.Next(6),
                     Op = op,
                     Value = RandomValue(r),
                     ValueTwo = op == "SCMP_CMP_MASKED_EQ" ? RandomValue(r) : null,
@@ -140,7 +171,7 @@ public sealed class SeccompCompilerTests
         var table = arch == AUDIT_ARCH_I386 ? SyscallTable.I386 : SyscallTable.X86_64;
         switch (r.Next(8))
         {
-            case 0: return (uint)r.Next(0, 600);
+            case 0: return r.Next(3) == 0 ? (uint)r.Next(300, 2000) : (uint)r.Next(0, 600);
             case 1: return Edges[r.Next(Edges.Length)] is var e && e <= uint.MaxValue ? (uint)e : uint.MaxValue;
             case 2: return X32_SYSCALL_BIT | (uint)r.Next(0, 600);
             default:
@@ -231,8 +262,9 @@ public sealed class SeccompCompilerTests
             Assert.Equal(name == "mkdir" ? RET_ERRNO | 38 : RET_ALLOW, got); // personality(0) is allowed
             worst = Math.Max(worst, steps);
         }
-        // arch load, arch check, nr load, x32 check, ~log2(360) splits, a short JEQ chain, the rule.
-        Assert.True(worst <= 14, $"{worst} instructions executed for one syscall, program {program.Length}");
+        // the -ENOSYS stub (arch load and check, nr load, x32 bit, limit), then the filter: arch
+        // load, arch check, nr load, x32 check, ~log2(360) splits, a short JEQ chain, the rule.
+        Assert.True(worst <= 19, $"{worst} instructions executed for one syscall, program {program.Length}");
         Assert.True(program.Length < 400, $"{program.Length} instructions: neighbours with the same rules are one interval");
         Assert.Equal(RET_ERRNO | 38, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, 135, 8)));
         Assert.Equal(RET_ALLOW, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, 135, 0xffffffff)));
@@ -336,5 +368,86 @@ public sealed class SeccompCompilerTests
         Validate(p, "config.json");
         var program = Compile(p);
         Assert.Equal(RET_ERRNO | 1, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, 83, 0)));
+    }
+
+    private static LinuxSeccompArg Eq(uint index, ulong value) => new() { Index = index, Op = "SCMP_CMP_EQ", Value = value };
+
+    [Fact]
+    public void Conditions_on_the_same_argument_are_ored_as_runc_adds_them_as_separate_rules()
+    {
+        const uint process_vm_readv = 310;
+        var p = new LinuxSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ALLOW",
+            Syscalls =
+            [
+                new LinuxSyscall { Names = ["process_vm_readv"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 22, Args = [Eq(0, 100), Eq(0, 9001)] },
+                // no repeated index: ANDed
+                new LinuxSyscall { Names = ["process_vm_writev"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 22, Args = [Eq(0, 100), Eq(1, 7)] },
+                // a repeated index makes every condition its own rule, the other argument's too (runc)
+                new LinuxSyscall { Names = ["personality"], Action = "SCMP_ACT_ERRNO", ErrnoRet = 22, Args = [Eq(0, 1), Eq(0, 2), Eq(1, 7)] },
+            ],
+        };
+        var program = Compile(p);
+        uint Run(uint nr, ulong a0, ulong a1 = 0) => BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, nr, a0, a1));
+        Assert.Equal(RET_ERRNO | 22, Run(process_vm_readv, 100));
+        Assert.Equal(RET_ERRNO | 22, Run(process_vm_readv, 9001));
+        Assert.Equal(RET_ALLOW, Run(process_vm_readv, 101));
+        Assert.Equal(RET_ERRNO | 22, Run(311, 100, 7));
+        Assert.Equal(RET_ALLOW, Run(311, 100, 8));
+        Assert.Equal(RET_ALLOW, Run(311, 99, 7));
+        Assert.Equal(RET_ERRNO | 22, Run(135, 2));
+        Assert.Equal(RET_ERRNO | 22, Run(135, 5, 7));
+        Assert.Equal(RET_ALLOW, Run(135, 5, 8));
+    }
+
+    [Theory]
+    [InlineData("SCMP_ACT_ERRNO", true)]
+    [InlineData("SCMP_ACT_KILL", true)]
+    [InlineData("SCMP_ACT_KILL_PROCESS", true)]
+    [InlineData("SCMP_ACT_TRAP", true)]
+    [InlineData("SCMP_ACT_ALLOW", false)]
+    [InlineData("SCMP_ACT_LOG", false)]
+    [InlineData("SCMP_ACT_TRACE", false)]
+    public void Syscalls_newer_than_the_profile_get_enosys_unless_the_default_lets_calls_through(string defaultAction, bool enosys)
+    {
+        var p = new LinuxSeccomp
+        {
+            DefaultAction = defaultAction,
+            Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+            Syscalls = [new LinuxSyscall { Names = ["read", "write", "openat", "mkdir"], Action = defaultAction == "SCMP_ACT_ERRNO" ? "SCMP_ACT_ALLOW" : "SCMP_ACT_ERRNO" }],
+        };
+        var program = Compile(p);
+        uint def = ActionValue(defaultAction, null);
+        uint Run(uint arch, uint nr) => BpfInterpreter.Run(program, BpfInterpreter.Data(arch, nr, 0));
+        uint newer = enosys ? RET_ERRNO | 38 : def;
+        Assert.Equal(newer, Run(AUDIT_ARCH_X86_64, 1000));
+        Assert.Equal(newer, Run(AUDIT_ARCH_X86_64, 258)); // above openat (257), the highest named
+        Assert.Equal(def, Run(AUDIT_ARCH_X86_64, 257 - 1)); // below it, not named: the default
+        Assert.Equal(newer, Run(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 1000));
+        Assert.Equal(def, Run(AUDIT_ARCH_X86_64, X32_SYSCALL_BIT | 200));
+        Assert.Equal(newer, Run(AUDIT_ARCH_I386, 296)); // above openat, 295 on i386
+        Assert.Equal(def, Run(AUDIT_ARCH_I386, 200));
+        Assert.Equal(RET_KILL_THREAD, Run(0xC00000B7, 1000)); // another architecture: the filter kills it
+    }
+
+    [Fact]
+    public void The_enosys_limit_is_per_listed_architecture_as_runcs_stub()
+    {
+        // Only i386 listed: x86_64 (always in the filter) gets no stub, i386 does.
+        var p = new LinuxSeccomp
+        {
+            DefaultAction = "SCMP_ACT_ERRNO",
+            Architectures = ["SCMP_ARCH_X86"],
+            Syscalls = [new LinuxSyscall { Names = ["read"], Action = "SCMP_ACT_ALLOW" }, new LinuxSyscall { Names = ["getpid"], Action = "SCMP_ACT_ALLOW" }],
+        };
+        var program = Compile(p);
+        Assert.Equal(RET_ERRNO | 1, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, 1000, 0)));
+        Assert.Equal(RET_ERRNO | 38, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_I386, 1000, 0)));
+        Assert.Equal(RET_ALLOW, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_I386, 20, 0)));
+        // No architectures listed: runc's stub has nothing to compare with.
+        p.Architectures = null;
+        program = Compile(p);
+        Assert.Equal(RET_ERRNO | 1, BpfInterpreter.Run(program, BpfInterpreter.Data(AUDIT_ARCH_X86_64, 1000, 0)));
     }
 }

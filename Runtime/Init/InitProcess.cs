@@ -31,6 +31,9 @@ public static class InitProcess
             if (tag != SyncChannel.Config)
                 return 1; // the parent gave up on us; it reports why
             var request = InitRequest.Decode(payload);
+            // First, before any path is resolved: nothing inherited from runcs's caller may reach
+            // the container's process (CVE-2024-21626 class), whatever happens below.
+            InheritedFds.MarkCloseOnExec(request.PreserveFds);
             Log.ConfigureInit(request.DebugFd, request.JsonLog ? LogFormat.Json : LogFormat.Text, request.Origin);
             Log.Phase("init runtime started", entered);
             Log.Phase("init request read");
@@ -39,7 +42,10 @@ public static class InitProcess
         }
         catch (Exception e)
         {
-            string message = e is RuntimeError ? e.Message : e.ToString();
+            // One line, never a .NET stack trace (that goes to the --debug log).
+            string message = e is RuntimeError ? e.Message : $"init: unexpected {e.GetType().Name}: {e.Message}";
+            if (e is not RuntimeError)
+                Log.DebugMessage(e.ToString());
             try
             {
                 channel.Send(SyncChannel.InitError, Encoding.UTF8.GetBytes(message));
@@ -82,34 +88,43 @@ public static class InitProcess
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
-        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
-        // user switch, as runc does. With it, load as late as possible (just before exec),
-        // unless the seccomp agent needs the listener: the parent hands it over before ready.
+        // Again, for what the init opened itself (pty, mount fds): the profile may deny close_range.
+        InheritedFds.MarkCloseOnExec(request.PreserveFds);
+        // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the user
+        // switch, as runc does. With it, after the user switch and the executable's lookup, before
+        // ready (a load error is still create's error, and the agent gets a notify listener then).
+        //
+        // From the filter to execve the init makes only these syscalls, which the profile must
+        // allow (runc's init needs the same or more): without no_new_privs, prctl (bounding set,
+        // keep-caps, ambient), setgroups, setresgid, setresuid, openat/read/close
+        // (/proc/self/setgroups, /proc/sys/kernel/cap_last_cap, /etc/passwd for HOME), chdir,
+        // getcwd, capset, umask, newfstatat (the executable's lookup); then in both cases write
+        // (ready, the listener fd; the --debug log), close, openat of exec.fifo, write to it, the
+        // startContainer hooks (clone, pipe2, execve, wait4, read/write: they run under the filter,
+        // as runc's), rt_sigaction and rt_sigprocmask (ignored when refused), execve. The .NET
+        // runtime may add mmap/munmap/madvise/mprotect and futex on this thread; its other threads
+        // are not filtered (no TSYNC). Nothing here depends on close_range.
         var seccomp = request.Seccomp;
         bool noNewPrivileges = process.NoNewPrivileges == true;
         if (seccomp is not null && !noNewPrivileges)
             InstallSeccomp(seccomp, channel);
         setup.ApplyIdentity();
-        if (seccomp is { WantsListener: true } && noNewPrivileges)
-            InstallSeccomp(seccomp, channel);
-        bool seccompLate = seccomp is { WantsListener: false } && noNewPrivileges;
+        ProcessSetup.VerifyCwd();
         string executable = setup.LookPath();
-        ProcessSetup.MarkFdsCloseOnExec(request.PreserveFds);
+        if (seccomp is not null && noNewPrivileges)
+            InstallSeccomp(seccomp, channel);
 
         channel.Send(SyncChannel.Ready);
         channel.Dispose();
         int fifo = request.FifoFd >= 0 ? WaitForStart(request.FifoFd) : -1;
         if (!request.IsExec) // as runc: an exec'd process is not the container's start
             // In the process's cwd, as its user; a hook without env gets the process's, as runc's.
-            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"),
+            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "created"),
                 inheritedEnv: setup.Environment);
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");
         ProcessSetup.ResetSignals();
-        // Last: from here on the profile may refuse what runcs itself would call.
-        if (seccompLate)
-            SeccompLoader.Install(seccomp!);
         setup.Exec(executable);
     }
 

@@ -15,8 +15,7 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
 {
     private const int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47,
         PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_CLEAR_ALL = 4;
-    private const long SYS_capset = 126, SYS_close_range = 436;
-    private const uint CLOSE_RANGE_CLOEXEC = 4;
+    private const long SYS_capset = 126;
     private const int SIGPIPE = 13, SIG_SETMASK = 2;
 
     /// <summary>The environment the process gets: the config's, with HOME filled in as runc does.</summary>
@@ -192,11 +191,33 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
             throw new RuntimeError($"exec: \"{name}\": permission denied");
     }
 
-    /// <summary>Only 0-2 and the preserved fds survive exec: nothing of the host leaks in.</summary>
-    public static void MarkFdsCloseOnExec(int preserveFds)
+    /// <summary>
+    /// runc's check against CVE-2024-21626: a cwd reached through an fd that leads out of the
+    /// container (`/proc/self/fd/N` of a host directory) is outside this mount namespace's root,
+    /// which getcwd(2) reports as "(unreachable)/..." (glibc's getcwd as ENOENT).
+    /// </summary>
+    public static void VerifyCwd()
     {
-        if (LibC.syscall(SYS_close_range, 3 + preserveFds, uint.MaxValue, CLOSE_RANGE_CLOEXEC, 0, 0, 0) < 0)
-            throw SysError.Last("close_range");
+        const long SYS_getcwd = 79;
+        const int size = 4096;
+        byte* buffer = stackalloc byte[size];
+        long n = LibC.syscall(SYS_getcwd, (long)buffer, size, 0, 0, 0, 0);
+        if (n < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno == Errno.ENOENT)
+                throw new RuntimeError("current working directory is outside of container mount namespace root -- possible container breakout detected");
+            // A seccomp profile that denies getcwd(2) (the filter may be on by now): nothing to
+            // check with. A path too long for the buffer is inside: "(unreachable)" is short.
+            if (errno is Errno.ERANGE or Errno.ENAMETOOLONG || Seccomp.SeccompLoader.Loaded)
+                return;
+            throw new SysError("failed to verify if current working directory is safe: getcwd", errno);
+        }
+        if (n == 0 || buffer[0] != (byte)'/')
+        {
+            string cwd = new((sbyte*)buffer, 0, (int)Math.Max(0, n - 1), System.Text.Encoding.UTF8);
+            throw new RuntimeError($"current working directory is not absolute -- possible container breakout detected: cwd is \"{cwd}\"");
+        }
     }
 
     /// <summary>

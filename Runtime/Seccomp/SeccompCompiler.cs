@@ -13,7 +13,8 @@ public readonly record struct SockFilter(ushort Code, byte Jt, byte Jf, uint K);
 /// listed; any other arch, and x32 syscalls unless SCMP_ARCH_X32 is listed, are killed), then the
 /// syscall number is found by a balanced binary search over the numbers that have rules, then that
 /// syscall's rules are tried in order (args within a rule ANDed, 64-bit compares on the hi and lo
-/// words); no match gives the default action.
+/// words); no match gives the default action. In front of it all, runc's -ENOSYS stub
+/// (libcontainer/seccomp/patchbpf): a syscall newer than the profile fails with ENOSYS.
 /// </summary>
 public static class SeccompCompiler
 {
@@ -26,7 +27,8 @@ public static class SeccompCompiler
     private const int MaxInstructions = 4096; // BPF_MAXINSNS
 
     // BPF opcodes
-    private const ushort LD_W_ABS = 0x20, JEQ_K = 0x15, JGT_K = 0x25, JGE_K = 0x35, JA = 0x05, RET_K = 0x06, AND_K = 0x54;
+    private const ushort LD_W_ABS = 0x20, JEQ_K = 0x15, JGT_K = 0x25, JGE_K = 0x35, JSET_K = 0x45, JA = 0x05, RET_K = 0x06, AND_K = 0x54;
+    private const uint ENOSYS = 38;
 
     public static readonly IReadOnlyList<string> Actions =
     [
@@ -167,13 +169,40 @@ public static class SeccompCompiler
                 uint key = (uint)nr | numberBits;
                 if (!result.TryGetValue(key, out var list))
                     result[key] = list = [];
-                list.Add(new Rule(action, s.Args ?? []));
+                AddRules(list, action, s.Args ?? []);
             }
         }
         // Sorted once at the end: a sorted tree per insert cost a big profile about 0.3 ms.
         var sorted = result.ToList();
         sorted.Sort((x, y) => x.Key.CompareTo(y.Key));
         return sorted;
+    }
+
+    /// <summary>
+    /// runc's rule (libcontainer/seccomp): libseccomp refuses two conditions on the same argument
+    /// in one rule, so when any argument index repeats, every condition of the rule becomes a rule
+    /// of its own (all of them ORed, those on other arguments too); otherwise they are ANDed.
+    /// </summary>
+    private static void AddRules(List<Rule> list, uint action, IReadOnlyList<LinuxSeccompArg> args)
+    {
+        if (HasRepeatedIndex(args))
+            foreach (var arg in args)
+                list.Add(new Rule(action, [arg]));
+        else
+            list.Add(new Rule(action, args));
+    }
+
+    public static bool HasRepeatedIndex(IReadOnlyList<LinuxSeccompArg> args)
+    {
+        uint seen = 0;
+        foreach (var a in args)
+        {
+            uint bit = 1u << (int)Math.Min(a.Index, 31);
+            if ((seen & bit) != 0)
+                return true;
+            seen |= bit;
+        }
+        return false;
     }
 
     public static bool HasArch(LinuxSeccomp seccomp, string arch) => seccomp.Architectures?.Contains(arch) == true;
@@ -216,11 +245,73 @@ public static class SeccompCompiler
             e.Jump(JEQ_K, AUDIT_ARCH_I386, t32, badArch);
         e.Jump(JEQ_K, AUDIT_ARCH_X86_64, x86_64, e.Next);
         e.Emit(LD_W_ABS, 0, 0, 4);
+        EnosysStub(e, seccomp);
 
         var program = e.ToProgram();
         if (program.Length > MaxInstructions)
             throw new RuntimeError($"seccomp: the filter has {program.Length} instructions, more than the kernel's {MaxInstructions}");
         return program;
+    }
+
+    /// <summary>
+    /// The highest number the profile names on one architecture (0: none, or only syscall 0), as
+    /// runc's findLastSyscalls: every rule's names count, whatever their action.
+    /// </summary>
+    public static uint LastSyscall(LinuxSeccomp seccomp, IReadOnlyDictionary<string, int> table, uint numberBits)
+    {
+        uint last = 0;
+        foreach (var rule in seccomp.Syscalls ?? [])
+            foreach (string name in rule?.Names ?? [])
+                if (table.TryGetValue(name, out int nr))
+                    last = Math.Max(last, (uint)nr | numberBits);
+        return last;
+    }
+
+    /// <summary>
+    /// Whether runc prepends its -ENOSYS stub: unless the default action lets calls through
+    /// (ALLOW, LOG, TRACE: a tracer handles new syscalls itself).
+    /// </summary>
+    public static bool WantsEnosysStub(LinuxSeccomp seccomp) =>
+        seccomp.DefaultAction is not ("SCMP_ACT_ALLOW" or "SCMP_ACT_LOG" or "SCMP_ACT_TRACE");
+
+    /// <summary>
+    /// runc's patchbpf stub, run before the filter: per listed architecture with named syscalls, a
+    /// number above the highest the profile names returns -ENOSYS, so a program falls back from a
+    /// syscall newer than its profile (clone3, openat2, faccessat2) instead of getting EPERM. On
+    /// x86_64, bit 30 picks the x32 limit (only with SCMP_ARCH_X32 listed) or the x86_64 one (only
+    /// with SCMP_ARCH_X86_64 listed); a mode without its own limit goes straight to the filter.
+    /// </summary>
+    private static void EnosysStub(Emitter e, LinuxSeccomp seccomp)
+    {
+        if (!WantsEnosysStub(seccomp))
+            return;
+        uint last64 = HasArch(seccomp, "SCMP_ARCH_X86_64") ? LastSyscall(seccomp, SyscallTable.X86_64, 0) : 0;
+        uint lastX32 = HasArch(seccomp, "SCMP_ARCH_X32") ? LastSyscall(seccomp, SyscallTable.X32, X32_SYSCALL_BIT) : 0;
+        uint last32 = HasArch(seccomp, "SCMP_ARCH_X86") ? LastSyscall(seccomp, SyscallTable.I386, 0) : 0;
+        if (last64 == 0 && lastX32 == 0 && last32 == 0)
+            return;
+        var filter = e.Next;
+        var enosys = e.Ret(RET_ERRNO | ENOSYS);
+        Target? i386 = null;
+        if (last32 != 0)
+        {
+            e.Jump(JGT_K, last32, enosys, filter);
+            i386 = e.Emit(LD_W_ABS, 0, 0, 0);
+        }
+        Target? x86_64 = null;
+        if (last64 != 0 || lastX32 != 0)
+        {
+            var x32Check = lastX32 != 0 ? e.Jump(JGT_K, lastX32, enosys, filter) : filter;
+            var check64 = last64 != 0 ? e.Jump(JGT_K, last64, enosys, filter) : filter;
+            e.Jump(JSET_K, X32_SYSCALL_BIT, x32Check, check64);
+            x86_64 = e.Emit(LD_W_ABS, 0, 0, 0);
+        }
+        var other = filter; // any other architecture: the filter's own check
+        if (i386 is { } t32)
+            other = e.Jump(JEQ_K, AUDIT_ARCH_I386, t32, other);
+        if (x86_64 is { } t64)
+            e.Jump(JEQ_K, AUDIT_ARCH_X86_64, t64, other);
+        e.Emit(LD_W_ABS, 0, 0, 4);
     }
 
     /// <summary>A run of consecutive syscall numbers from Start with the same rules (null: the default action).</summary>

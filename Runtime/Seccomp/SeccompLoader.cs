@@ -60,6 +60,9 @@ public static unsafe class SeccompLoader
         return Marshal.GetLastPInvokeError() == EFAULT;
     }
 
+    /// <summary>Whether this thread runs under the container's filter already.</summary>
+    public static bool Loaded { get; private set; }
+
     /// <summary>Installs the filter; returns its notify listener fd (close-on-exec), or -1 without notify rules.</summary>
     public static int Install(Filter compiled)
     {
@@ -84,6 +87,7 @@ public static unsafe class SeccompLoader
                     throw new RuntimeError($"error loading seccomp filter: the kernel refused the flags [{string.Join(", ", names)}]: {SysError.Describe(errno)}");
                 throw new RuntimeError($"error loading seccomp filter: {SysError.Describe(errno)}");
             }
+            Loaded = true;
             return compiled.WantsListener ? (int)result : -1;
         }
     }
