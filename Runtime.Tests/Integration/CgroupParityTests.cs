@@ -103,5 +103,34 @@ public sealed class CgroupParityTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Runtimes))]
+    public void Ps_of_a_stopped_container_prints_the_header_and_no_rows(string runtime)
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        var rt = For(runtime, b);
+        rt.UseCgroup();
+        try
+        {
+            Assert.Equal(0, rt.Cmd("run", "-d", "--bundle", b.Dir, b.Id).ExitCode);
+            Assert.Equal(0, rt.Cmd("kill", b.Id, "KILL").ExitCode);
+            ContainerLifecycleTests.WaitFor(() => State(rt, b.Id) == "stopped");
+            var table = rt.Cmd("ps", b.Id);
+            Assert.True(table.ExitCode == 0, table.ToString());
+            Assert.Equal(["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"], table.Stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var options = rt.Cmd("ps", b.Id, "-o", "pid,comm");
+            Assert.True(options.ExitCode == 0, options.ToString());
+            Assert.Equal("  PID COMMAND\n", options.Stdout);
+            var json = rt.Cmd("ps", "--format", "json", b.Id);
+            Assert.True(json.ExitCode == 0, json.ToString());
+            // Go encodes runc's empty pid list as null.
+            Assert.Equal("null\n", json.Stdout);
+        }
+        finally
+        {
+            rt.Cleanup();
+        }
+    }
+
     internal static string State(Runtime rt, string id) => (string?)JsonNode.Parse(rt.Cmd("state", id).Stdout)?["status"] ?? "";
 }
