@@ -47,9 +47,11 @@ public static class ExecLauncher
                 Cgroup = container.Cgroup,
             });
         }
-        catch
+        catch (Exception e)
         {
             io.Dispose();
+            if (e is RuntimeError and not ConfigError)
+                throw StartFailed(e);
             throw;
         }
         using var _ = launcher;
@@ -74,12 +76,18 @@ public static class ExecLauncher
             io.StartTerminalForwarding();
             return (launcher.Pid, io);
         }
-        catch
+        catch (Exception e)
         {
             io.Dispose();
             Sys.LibC.kill(launcher.Pid, 9);
             Sys.Reaper.Wait(launcher.Pid);
+            if (e is RuntimeError and not ConfigError)
+                throw StartFailed(e);
             throw;
         }
     }
+
+    /// <summary>runc's wording: `exec failed: unable to start container process: ...` (engines
+    /// read "executable file not found" and "permission denied" in it as exit codes 127 and 126).</summary>
+    private static RuntimeError StartFailed(Exception e) => new("unable to start container process: " + e.Message, e);
 }
