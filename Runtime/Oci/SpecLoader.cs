@@ -20,6 +20,8 @@ public static class SpecLoader
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
+            if (!Directory.Exists(bundleDir)) // runc chdirs to the bundle first
+                throw new RuntimeError($"chdir {bundleDir}: " + (File.Exists(bundleDir) ? "not a directory" : "no such file or directory"));
             // runc: "JSON specification file config.json not found"
             throw new ConfigError(ConfigFileName, "", "JSON specification file config.json not found");
         }
