@@ -8,6 +8,13 @@ public static class Program
         if (args.Length == 1 && args[0] == "init")
             return Init.InitProcess.Run();
         Logging.Log.StartClock();
-        return Commands.CommandRunner.Run(args);
+        try
+        {
+            return Commands.CommandRunner.Run(args);
+        }
+        catch (Exception e)
+        {
+            return Commands.CommandRunner.LastResort(args, e);
+        }
     }
 }

@@ -85,10 +85,29 @@ public class SpecReaderTests
     [InlineData("""{"hooks": {"poststop": [{"path": "/bin/true", "timeout": "5"}]}}""", "hooks.poststop[0].timeout: invalid value, expected an int32 number")]
     [InlineData("""{"annotations": {"a": null}}""", "annotations.a: must not be null")]
     [InlineData("""{"process": []}""", "process: invalid value, expected an object")]
+    [InlineData("""{"linux": {"uidMappings": [null]}}""", "linux.uidMappings[0]: must not be null")]
+    [InlineData("""{"linux": {"resources": {"hugepageLimits": [null]}}}""", "linux.resources.hugepageLimits[0]: must not be null")]
+    [InlineData("""{"linux": {"timeOffsets": {"boottime": null}}}""", "linux.timeOffsets.boottime: must not be null")]
+    [InlineData("""{"root": {"path": "root\u0000fs"}}""", "root.path: must not contain a NUL character")]
+    [InlineData("""{"mounts": [{"destination": "/a"}, {"destination": "/tmp\u0000/x"}]}""", "mounts[1].destination: must not contain a NUL character")]
+    [InlineData("""{"annotations": {"a\u0000b": "c"}}""", "annotations: must not contain a NUL character")]
     public void TypeErrorsNameTheJsonPath(string json, string expected)
     {
         var e = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", json));
         Assert.StartsWith("config.json: " + expected, e.Message);
+    }
+
+    [Fact]
+    public void Too_long_a_string_is_an_error_naming_the_field()
+    {
+        string json = "{\"process\": {\"env\": [\"A=1\", \"B=" + new string('x', 16_000_000) + "\"]}}";
+        var e = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", json));
+        Assert.StartsWith("config.json: the document is 16000035 bytes, more than the limit of 8 MiB", e.Message);
+        json = "{\"process\": {\"env\": [\"A=1\", \"B=" + new string('x', 2_000_000) + "\"]}}";
+        e = Assert.Throws<ConfigError>(() => SpecLoader.ParseSpec("config.json", json));
+        Assert.StartsWith("config.json: process.env[1]: the string is 2000002 bytes long, more than the limit of 1 MiB", e.Message);
+        var p = Assert.Throws<ConfigError>(() => SpecLoader.ParseProcess("process.json", "{\"cwd\": \"" + new string('/', 9 << 20) + "\"}"));
+        Assert.StartsWith("process.json: the document is", p.Message);
     }
 
     [Theory]

@@ -41,7 +41,8 @@ public static class CommandRunner
         }
         catch (RuntimeError e)
         {
-            Stdio.Error(e.Message + "\n");
+            // runc: logrus's line on stderr, in the --log-format asked for
+            Stdio.Error(Log.Format("error", e.Message, DateTimeOffset.Now, global?.LogFormat == "json" ? LogFormat.Json : LogFormat.Text));
             return 1;
         }
         if (outcome.Error is { } parseError)
@@ -70,6 +71,40 @@ public static class CommandRunner
             return e.ExitCode;
         }
     }
+
+    /// <summary>
+    /// Whatever escaped the verb (a bug: every expected failure is a RuntimeError): one error line
+    /// in the --log format, never a .NET stack trace (that goes to --debug), and runc's exit code
+    /// for a failure of the verb (255 for exec).
+    /// </summary>
+    public static int LastResort(string[] argv, Exception e)
+    {
+        string? verb = null;
+        try
+        {
+            verb = CommandLine.TryParse(argv, Settings).CommandLine?.Verb;
+        }
+        catch (Exception)
+        {
+        }
+        try
+        {
+            Log.DebugMessage(e.ToString());
+            Log.Error((verb is null ? "" : Prefix(verb)) + Describe(e));
+        }
+        catch (Exception)
+        {
+            Stdio.Error(Describe(e) + "\n");
+        }
+        return verb == "exec" ? 255 : 1;
+    }
+
+    /// <summary>An unexpected exception's message, with the errno wording where .NET has one.</summary>
+    private static string Describe(Exception e) => e switch
+    {
+        OutOfMemoryException => "out of memory",
+        _ => e.Message,
+    };
 
     private static void CheckGlobalFlags(GlobalOptions global)
     {

@@ -46,7 +46,17 @@ public static class ExecCommand
         using (io)
         {
             if (line.GetString("pid-file") is { Length: > 0 } pidFile)
-                ContainerFactory.WritePidFile(pidFile, pid);
+            {
+                try
+                {
+                    ContainerFactory.WritePidFile(pidFile, pid);
+                }
+                catch (RuntimeError)
+                {
+                    LibC.kill(pid, 9); // as runc's terminate(): no process nobody knows the pid of
+                    throw;
+                }
+            }
             return detach ? 0 : foreground!.Wait(pid, io);
         }
     }
@@ -64,7 +74,7 @@ public static class ExecCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new RuntimeError($"open {file}: {e.Message}");
+                throw new RuntimeError("open " + e.Message); // "PATH: reason", runc's "open PATH: reason"
             }
             var fromFile = SpecLoader.ParseProcess(file, json);
             SpecValidator.ValidateProcess(fromFile, file, "");

@@ -10,6 +10,9 @@ public static class SpecCommand
     public static int Run(CommandContext c)
     {
         string bundle = c.Line.GetString("bundle");
+        // runc chdirs to the bundle first: a missing one is an error, never created.
+        if (bundle.Length > 0 && !Directory.Exists(bundle))
+            throw new RuntimeError($"chdir {bundle}: " + (File.Exists(bundle) ? "not a directory" : "no such file or directory"));
         string file = Path.Combine(bundle.Length == 0 ? "." : bundle, "config.json");
         if (File.Exists(file))
             throw new RuntimeError("File config.json exists. Remove it first");

@@ -32,7 +32,7 @@ public static class UpdateCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeError($"open {source}: {e.Message}");
+            throw new RuntimeError("open " + e.Message); // "PATH: reason", runc's "open PATH: reason"
         }
         return SpecLoader.ParseResources(source == "-" ? "stdin" : source, json);
     }

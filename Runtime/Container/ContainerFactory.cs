@@ -228,7 +228,22 @@ public static class ContainerFactory
     {
         string full = Path.GetFullPath(path);
         string tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full));
-        File.WriteAllText(tmp, pid.ToString(CultureInfo.InvariantCulture));
-        File.Move(tmp, full, overwrite: true);
+        int fd = LibC.open(tmp, OpenFlags.O_RDWR | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_CLOEXEC, 0x1b6 /* 0666 */);
+        if (fd < 0)
+            throw SysError.Last($"open {tmp}"); // runc's words: "open DIR/.NAME: no such file or directory"
+        try
+        {
+            Stdio.WriteAll(fd, pid.ToString(CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+        if (LibC.rename(tmp, full) < 0)
+        {
+            var error = SysError.Last($"rename {tmp} {full}");
+            LibC.unlink(tmp);
+            throw error;
+        }
     }
 }

@@ -216,6 +216,8 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         if (n == 0 || buffer[0] != (byte)'/')
         {
             string cwd = new((sbyte*)buffer, 0, (int)Math.Max(0, n - 1), System.Text.Encoding.UTF8);
+            if (cwd.StartsWith("(unreachable)", StringComparison.Ordinal)) // glibc's ENOENT
+                throw new RuntimeError("current working directory is outside of container mount namespace root -- possible container breakout detected");
             throw new RuntimeError($"current working directory is not absolute -- possible container breakout detected: cwd is \"{cwd}\"");
         }
     }

@@ -110,10 +110,10 @@ internal ref struct JsonCursor
         return list;
     }
 
-    /// <summary>A list of objects. A null entry is kept (the validator names it), as the
-    /// serializer did.</summary>
+    /// <summary>A list of objects; a null entry is an error here (`uidMappings: [null]`), so no
+    /// reader of the model meets one.</summary>
     public List<T>? OptObjects<T>(Item<T> readFields) where T : class =>
-        OptList((ref JsonCursor c) => c.OptObject(readFields)!);
+        OptList((ref JsonCursor c) => c.Object(readFields));
 
     public List<string>? OptStrings() => OptList(static (ref JsonCursor c) => c.String());
 
@@ -137,9 +137,9 @@ internal ref struct JsonCursor
         return map;
     }
 
-    /// <summary>A map of objects; a null value is kept, as in <see cref="OptObjects"/>.</summary>
+    /// <summary>A map of objects; a null value is an error, as in <see cref="OptObjects"/>.</summary>
     public Dictionary<string, T>? OptObjectMap<T>(Item<T> readFields) where T : class =>
-        OptMap((ref JsonCursor c) => c.OptObject(readFields)!);
+        OptMap((ref JsonCursor c) => c.Object(readFields));
 
     public Dictionary<string, string>? OptStringMap() => OptMap(static (ref JsonCursor c) => c.String());
 
@@ -173,17 +173,32 @@ internal ref struct JsonCursor
     public ulong ULong() => IsNumber && _reader.TryGetUInt64(out ulong v) ? v : throw Invalid("a uint64 number");
     public ulong? OptULong() => IsNull ? null : ULong();
 
-    /// <summary>The current string or property name; the reader only checks its UTF-8 when it is decoded.</summary>
+    /// <summary>
+    /// The bound on one string or name, in the document's bytes (escapes counted as written): a
+    /// MiB, eight times the kernel's limit on one argument or environment string.
+    /// </summary>
+    public const int MaxStringBytes = 1 << 20;
+
+    /// <summary>
+    /// The current string or property name; the reader only checks its UTF-8 when it is decoded.
+    /// A NUL cannot reach a path, argument or name the kernel takes: refused here, for every field.
+    /// </summary>
     private readonly string Text()
     {
+        if (_reader.ValueSpan.Length > MaxStringBytes)
+            throw new ConfigError(_file, Path(), $"the string is {_reader.ValueSpan.Length} bytes long, more than the limit of {MaxStringBytes >> 20} MiB ({Position()})");
+        string text;
         try
         {
-            return _reader.GetString()!;
+            text = _reader.GetString()!;
         }
         catch (InvalidOperationException)
         {
             throw Invalid("valid UTF-8 text (no lone surrogate escapes)");
         }
+        if (text.Contains('\0'))
+            throw new ConfigError(_file, Path(), $"must not contain a NUL character ({Position()})");
+        return text;
     }
 
     private readonly void Expect(JsonTokenType type, string what)
