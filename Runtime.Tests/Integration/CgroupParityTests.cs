@@ -379,4 +379,39 @@ public sealed class CgroupParityTests
                 rt.Cleanup();
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Runtimes))]
+    public void Update_takes_device_rules_as_runc_does_and_leaves_the_device_cgroup_alone(string runtime)
+    {
+        Assert.SkipUnless(IsV1, "needs the v1 devices hierarchy at /sys/fs/cgroup/devices");
+        using var b = new Bundle(["sleep", "60"]);
+        var rt = For(runtime, b);
+        rt.UseCgroup();
+        try
+        {
+            Assert.Equal(0, rt.Cmd("run", "-d", "--bundle", b.Dir, b.Id).ExitCode);
+            string list = $"/sys/fs/cgroup/devices{rt.Cgroup}/devices.list";
+            string[] before = File.ReadAllLines(list);
+            // runc 1.1.5 decodes them (any access letters, null for allow) and applies none: containerd
+            // sends the spec's rules without runc's default list, which would take /dev/null away.
+            foreach (string json in new[]
+            {
+                """{"memory": {"limit": 67108864}, "devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 12, "access": "rwa"}]}""",
+                """{"devices": [null, {"allow": null, "type": "x", "major": null, "minor": -5, "access": ""}]}""",
+            })
+            {
+                var r = rt.CmdWithInput(json, "update", "--resources", "-", b.Id);
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+            Assert.Equal(before, File.ReadAllLines(list));
+            Assert.Equal((64 << 20).ToString(), File.ReadAllText($"/sys/fs/cgroup/memory{rt.Cgroup}/memory.limit_in_bytes").Trim());
+            var bad = rt.CmdWithInput("""{"devices": [{"allow": "x"}]}""", "update", "--resources", "-", b.Id);
+            Assert.Equal(1, bad.ExitCode);
+        }
+        finally
+        {
+            rt.Cleanup();
+        }
+    }
 }
