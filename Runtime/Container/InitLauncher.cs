@@ -230,8 +230,46 @@ public sealed class InitLauncher : IDisposable
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
         request.Seccomp ??= request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
-        ExplainingChildDeath(Channel, () => Channel.Send(SyncChannel.Config, request.Encode()));
+        var sources = request.InUserNamespace && !request.IsExec ? OpenMountSources(request) : [];
+        try
+        {
+            ExplainingChildDeath(Channel, () => Channel.SendWithFds(SyncChannel.Config, request.Encode(), sources));
+        }
+        finally
+        {
+            foreach (int fd in sources)
+                LibC.close(fd);
+        }
         Logging.Log.Phase("init request sent");
+    }
+
+    /// <summary>
+    /// In a user namespace the init is the container's root, which may not reach a bind
+    /// source that runcs (the host's root) can, such as one below a 0700 directory. runcs makes
+    /// each source a detached bind mount (open_tree(OPEN_TREE_CLONE): an O_PATH fd of runcs's
+    /// mount namespace could not be bound in the container's) and the init attaches it with
+    /// move_mount, as runc 1.1's mount fds do. A source runcs cannot open is left to the init,
+    /// which reports why it cannot mount it.
+    /// </summary>
+    private static int[] OpenMountSources(InitRequest request)
+    {
+        var fds = new List<int>();
+        var mounts = request.Spec.Mounts ?? [];
+        for (int i = 0; i < mounts.Count && fds.Count < SyncChannel.MaxFds; i++)
+        {
+            var m = mounts[i];
+            if (m.Source is not { Length: > 0 } source)
+                continue;
+            ulong flags = MountOptions.Parse(m.Options).Flags;
+            if (m.Type != "bind" && (flags & MountOptions.MS_BIND) == 0)
+                continue;
+            int fd = MountApi.CloneTree(source, recursive: (flags & MountOptions.MS_REC) != 0);
+            if (fd < 0)
+                continue;
+            fds.Add(fd);
+            request.MountSourceIndexes.Add(i);
+        }
+        return [.. fds];
     }
 
     /// <summary>A send to the init that fails because the child died before its exec (a

@@ -27,6 +27,11 @@ public sealed class InitRequest
     public int PreserveFds { get; set; }
     /// <summary>Whether this process has its own user namespace (devices become bind mounts).</summary>
     public bool InUserNamespace { get; set; }
+    /// <summary>
+    /// Indexes in Spec.Mounts of the bind mounts whose source runcs opened on the host (sent
+    /// with the request, SCM_RIGHTS, in this order): the init mounts those through the fd.
+    /// </summary>
+    public List<int> MountSourceIndexes { get; set; } = [];
     /// <summary>--debug: fd for the init's phase timestamps (-1: none), their format and origin.</summary>
     public int DebugFd { get; set; } = -1;
     public bool JsonLog { get; set; }
@@ -51,6 +56,7 @@ public sealed class InitRequest
         w.Int(ConsoleFd);
         w.Int(PreserveFds);
         w.Bool(InUserNamespace);
+        w.List(MountSourceIndexes, (w, i) => w.Int(i));
         w.Int(DebugFd);
         w.Bool(JsonLog);
         w.Long(Origin);
@@ -74,6 +80,7 @@ public sealed class InitRequest
             ConsoleFd = r.Int(),
             PreserveFds = r.Int(),
             InUserNamespace = r.Bool(),
+            MountSourceIndexes = r.List(r => r.Int()) ?? [],
             DebugFd = r.Int(),
             JsonLog = r.Bool(),
             Origin = r.Long(),

@@ -10,8 +10,10 @@ public static class NamespacePlan
     public static LaunchPlan For(Spec spec, List<int> inheritFds, int[] stdio)
     {
         var namespaces = spec.Linux?.Namespaces ?? [];
-        if (!namespaces.Any(n => n.Type == "mount"))
-            throw new ConfigError("config.json", "linux.namespaces", "a mount namespace is required");
+        // No mount namespace is allowed (the init then makes no mounts), but masking needs one, as in runc.
+        if (!namespaces.Any(n => n.Type == "mount") && (spec.Linux?.MaskedPaths is { Count: > 0 } || spec.Linux?.ReadonlyPaths is { Count: > 0 }))
+            throw new ConfigError("config.json", spec.Linux.MaskedPaths is { Count: > 0 } ? "linux.maskedPaths" : "linux.readonlyPaths",
+                "unable to restrict sys entries without a private MNT namespace");
         ulong flags = 0;
         var join = new List<(string, int)>();
         // The user namespace is joined first: the others are owned by it.

@@ -42,6 +42,48 @@ public sealed unsafe class SyncChannel : IDisposable
     }
 
     /// <summary>One record, one write(2): all the init may call before its seccomp agent has the listener.</summary>
+    /// <summary>A record with a payload, and fds (SCM_RIGHTS) on its header: see <see cref="ReceiveWithFds"/>.</summary>
+    public void SendWithFds(byte tag, ReadOnlySpan<byte> payload, ReadOnlySpan<int> fds)
+    {
+        if (fds.Length == 0)
+        {
+            Send(tag, payload);
+            return;
+        }
+        Span<byte> header = stackalloc byte[8];
+        header.Clear();
+        header[0] = tag;
+        MemoryMarshal.Write(header[4..], payload.Length);
+        UnixSocket.SendFds(Fd, fds, header, "mount sources");
+        if (payload.Length > 0)
+            WriteExact(payload);
+    }
+
+    /// <summary>
+    /// <see cref="Receive"/> for a record that may carry fds: the header is read with recvmsg
+    /// (read(2) would drop them). The fds arrive close-on-exec.
+    /// </summary>
+    public (byte Tag, int Value, byte[] Payload) ReceiveWithFds(out int[] fds)
+    {
+        Span<byte> header = stackalloc byte[8];
+        int got = UnixSocket.ReceiveFds(Fd, header, MaxFds, out fds);
+        if (got == 0)
+            return (0, 0, []);
+        if (got < 8 && !ReadExact(header[got..]))
+            return (0, 0, []);
+        byte tag = header[0];
+        int value = MemoryMarshal.Read<int>(header[4..]);
+        if (!HasPayload(tag) || value == 0)
+            return (tag, value, []);
+        byte[] payload = new byte[value];
+        if (!ReadExact(payload))
+            return (0, 0, []);
+        return (tag, value, payload);
+    }
+
+    /// <summary>The kernel's limit of fds in one SCM_RIGHTS message (SCM_MAX_FD).</summary>
+    public const int MaxFds = 253;
+
     public void SendValue(byte tag, int value)
     {
         Span<byte> header = stackalloc byte[8];

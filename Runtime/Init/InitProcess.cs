@@ -34,13 +34,17 @@ public static class InitProcess
         using var channel = new SyncChannel(fd);
         try
         {
-            var (tag, _, payload) = channel.Receive();
+            var (tag, _, payload) = channel.ReceiveWithFds(out int[] mountSourceFds);
             if (tag != SyncChannel.Config)
                 return 1; // the parent gave up on us; it reports why
             var request = InitRequest.Decode(payload);
             // First, before any path is resolved: nothing inherited from runcs's caller may reach
             // the container's process (CVE-2024-21626 class), whatever happens below.
             InheritedFds.MarkCloseOnExec(request.PreserveFds);
+            if (mountSourceFds.Length != request.MountSourceIndexes.Count)
+                throw new RuntimeError($"received {mountSourceFds.Length} mount source fds for {request.MountSourceIndexes.Count} mounts");
+            for (int i = 0; i < mountSourceFds.Length; i++)
+                MountSourceFds[request.MountSourceIndexes[i]] = mountSourceFds[i];
             Log.ConfigureInit(request.DebugFd, request.JsonLog ? LogFormat.Json : LogFormat.Text, request.Origin);
             Log.Phase("init runtime started", entered);
             Log.Phase("init request read");
@@ -67,6 +71,9 @@ public static class InitProcess
         }
     }
 
+    /// <summary>Bind sources runcs opened on the host, by index in the config's mounts.</summary>
+    private static readonly Dictionary<int, int> MountSourceFds = [];
+
     private static void Execute(InitRequest request, SyncChannel channel)
     {
         var spec = request.Spec;
@@ -75,12 +82,18 @@ public static class InitProcess
         s_buildingContainer = !request.IsExec;
         if (!request.IsExec)
         {
-            var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace);
+            var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace) { MountSourceFds = MountSourceFds };
             rootfs.Prepare();
+            foreach (int fd in MountSourceFds.Values)
+                LibC.close(fd);
             RunCreateHooks(request, channel);
+            // Without a mount namespace nothing is mounted in the rootfs, /proc included:
+            // exec.fifo is reopened through the host's /proc, opened before the chroot.
+            if (!rootfs.HasMountNamespace && request.FifoFd >= 0)
+                s_procSelfFd = sys.OpenDirectory("/proc/self/fd");
             rootfs.PivotInto(request.NoPivot);
             if (process.Terminal == true)
-                SetupConsole(request, process, bindDevConsole: true);
+                SetupConsole(request, process, bindDevConsole: rootfs.HasMountNamespace);
             if (!string.IsNullOrEmpty(spec.Hostname))
                 sys.SetHostname(spec.Hostname);
             if (!string.IsNullOrEmpty(spec.Domainname))
@@ -90,9 +103,17 @@ public static class InitProcess
             rootfs.Finish();
             Log.Phase("rootfs ready");
         }
-        else if (process.Terminal == true)
+        else
         {
-            SetupConsole(request, process, bindDevConsole: false);
+            // Joining the init's mount namespace put this process in the container's root;
+            // without one it is still the host's (runc leaves it there): enter the rootfs.
+            if (spec.Linux?.FindNamespace("mount") is null)
+            {
+                sys.Chroot(request.Rootfs);
+                sys.Chdir("/");
+            }
+            if (process.Terminal == true)
+                SetupConsole(request, process, bindDevConsole: false);
         }
         s_buildingContainer = false;
         var setup = new ProcessSetup(process, request.InUserNamespace);
@@ -222,9 +243,13 @@ public static class InitProcess
     }
 
     /// <summary>Blocks until `runcs start` opens exec.fifo for reading.</summary>
+    private static int s_procSelfFd = -1;
+
     private static int WaitForStart(int fifoFd)
     {
-        int fd = LibC.open($"/proc/self/fd/{fifoFd}", OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
+        int fd = s_procSelfFd >= 0
+            ? LibC.openat(s_procSelfFd, fifoFd.ToString(System.Globalization.CultureInfo.InvariantCulture), OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0)
+            : LibC.open($"/proc/self/fd/{fifoFd}", OpenFlags.O_WRONLY | OpenFlags.O_CLOEXEC, 0);
         if (fd < 0)
             throw SysError.Last("open exec fifo");
         LibC.close(fifoFd);

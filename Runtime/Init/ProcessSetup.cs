@@ -44,9 +44,16 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
             DropBoundingSet(caps.Bounding);
             Prctl(PR_SET_KEEPCAPS, 1, "keep capabilities");
         }
-        SwitchUser();
+        // As runc: the cwd is entered while still root (a directory only root may enter, such
+        // as /root, works for any user), and only on a permission error once more as the user
+        // (a directory the user may enter and root may not, e.g. on a root-squashing mount).
         string cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
-        if (LibC.chdir(cwd) < 0)
+        bool chdirAsUser = LibC.chdir(cwd) < 0;
+        if (chdirAsUser && Marshal.GetLastPInvokeError() is not (Errno.EACCES or Errno.EPERM))
+            throw SysError.Last($"chdir to cwd (\"{cwd}\") set in config.json failed");
+        FixStdioOwner(process.User.Uid);
+        SwitchUser();
+        if (chdirAsUser && LibC.chdir(cwd) < 0)
             throw SysError.Last($"chdir to cwd (\"{cwd}\") set in config.json failed");
         if (caps is not null)
         {
@@ -59,6 +66,33 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
             LibC.umask(mask);
         else
             LibC.umask(0x12 /* 022 */);
+    }
+
+    /// <summary>
+    /// runc's fixStdioPermissions: fds 0-2 (the pty slave, which /dev/console is, or runcs's
+    /// pipes) belong to the process's user, so it can use its own terminal; the group stays
+    /// (devpts gives the tty group). /dev/null and fds the user already owns are left alone,
+    /// and so is an fd whose owner cannot be changed here (unmapped owner, read-only /dev).
+    /// </summary>
+    private static void FixStdioOwner(uint uid)
+    {
+        bool haveNull = FileStat.TryStat("/dev/null", out var devNull);
+        for (int fd = 0; fd <= 2; fd++)
+        {
+            FileStat.Stat st;
+            try
+            {
+                st = FileStat.Fstat(fd);
+            }
+            catch (SysError)
+            {
+                continue; // a closed stdio fd has no owner to fix
+            }
+            if (st.Uid == uid || haveNull && FileStat.KindOf(st.Mode) == FileKind.CharDevice && st.Rdev == devNull.Rdev)
+                continue;
+            if (LibC.fchown(fd, uid, st.Gid) < 0 && Marshal.GetLastPInvokeError() is not (Errno.EINVAL or Errno.EPERM or Errno.EROFS))
+                throw SysError.Last($"fchown fd {fd}");
+        }
     }
 
     private static void Prctl(int option, ulong arg, string what)

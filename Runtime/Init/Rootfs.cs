@@ -1,4 +1,5 @@
 using Runcs.Errors;
+using Runcs.Logging;
 using Runcs.Oci;
 using Runcs.Sys;
 using static Runcs.Oci.MountOptions;
@@ -15,16 +16,36 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     private const int MNT_DETACH = 2;
     private readonly string _rootfs = rootfs.TrimEnd('/');
 
+    /// <summary>
+    /// Without a mount namespace (an unlisted one is the runtime's, per the spec) the init is
+    /// in the host's: nothing is mounted (runc would mount the config's mounts on the host and
+    /// leave them there), and the rootfs is entered with chroot.
+    /// </summary>
+    public bool HasMountNamespace { get; } = spec.Linux?.FindNamespace("mount") is not null;
+
     /// <summary>Everything before pivot_root.</summary>
     public void Prepare()
     {
-        sys.Mount(null, "/", null, RootPropagation(), null);
+        if (!HasMountNamespace)
+        {
+            if (spec.Mounts is { Count: > 0 })
+                Log.Warn("linux.namespaces has no mount namespace: the config's mounts are not made (they would be the host's)");
+            CreateCwd();
+            return;
+        }
+        ulong propagation = RootPropagation();
+        sys.Mount(null, "/", null, propagation, null);
+        // rslave and rprivate leave no shared mount behind; anything else may leave the
+        // rootfs's parent shared, which pivot_root refuses and the bind below would
+        // propagate to the host: make that one mount private, as runc does.
+        if (propagation is not (MS_SLAVE | MS_REC) and not (MS_PRIVATE | MS_REC))
+            MakeParentMountPrivate();
         sys.Mount(_rootfs, _rootfs, "bind", MS_BIND | MS_REC, null);
         foreach (var (mount, index) in (spec.Mounts ?? []).Select((m, i) => (m, i)))
         {
             try
             {
-                MountEntry(mount);
+                MountEntry(mount, MountSourceFds.GetValueOrDefault(index, -1));
             }
             catch (RuntimeError e)
             {
@@ -52,13 +73,31 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         var p => throw new RuntimeError($"rootfsPropagation: unknown propagation \"{p}\""),
     };
 
+    private void MakeParentMountPrivate()
+    {
+        MountInfoEntry? parent = null;
+        foreach (var m in MountInfoEntry.ReadSelf())
+            if (IsUnder(_rootfs, m.MountPoint) && (parent is null || m.MountPoint.Length >= parent.MountPoint.Length))
+                parent = m;
+        if (parent is null)
+            throw new RuntimeError($"could not find parent mount of {_rootfs}");
+        if (parent.Optional.Split(' ').Any(o => o.StartsWith("shared:", StringComparison.Ordinal)))
+            sys.Mount(null, parent.MountPoint, null, MS_PRIVATE, null);
+    }
+
+    private static bool IsUnder(string path, string mountPoint) =>
+        mountPoint == "/" || path == mountPoint || path.StartsWith(mountPoint + "/", StringComparison.Ordinal);
+
     /// <summary>runc leaves /dev alone when the config binds the host's (or any) /dev onto it.</summary>
     private bool NeedsDevSetup() =>
         !(spec.Mounts ?? []).Any(m => m.Destination.TrimEnd('/') == "/dev" && IsBind(m, MountOptions.Parse(m.Options)));
 
     private static bool IsBind(Mount m, ParsedMountOptions o) => m.Type == "bind" || (o.Flags & MS_BIND) != 0;
 
-    private void MountEntry(Mount m)
+    /// <summary>Bind sources runcs opened on the host (see InitRequest.MountSourceIndexes), by mount index.</summary>
+    public IReadOnlyDictionary<int, int> MountSourceFds { get; init; } = new Dictionary<int, int>();
+
+    private void MountEntry(Mount m, int sourceFd)
     {
         var opts = MountOptions.Parse(m.Options);
         string dest = SecureJoin.Resolve(sys, _rootfs, m.Destination);
@@ -66,14 +105,15 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
             throw new RuntimeError("mount destination resolves to the container's root");
         if (IsBind(m, opts))
         {
-            BindMount(m, opts, dest);
+            BindMount(m, opts, dest, sourceFd);
             return;
         }
         switch (m.Type)
         {
             case "proc" or "sysfs":
-                // The kernel checks these are real directories: a symlink could redirect them.
-                if (sys.Kind(dest) is FileKind k && k != FileKind.Directory)
+                // A procfs or sysfs mounted through a symlink lands where the image chose (runc
+                // refuses it): the destination must resolve without one, to a directory or nothing.
+                if (dest != SecureJoin.Lexical(_rootfs, m.Destination) || sys.Kind(dest) is FileKind k && k != FileKind.Directory)
                     throw new RuntimeError($"filesystem \"{m.Type}\" must be mounted on ordinary directory");
                 SecureJoin.MkdirAll(sys, _rootfs, dest);
                 sys.Mount(m.Source ?? m.Type, dest, m.Type, opts.Flags, Data(opts));
@@ -87,7 +127,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 break;
             default:
                 SecureJoin.MkdirAll(sys, _rootfs, dest);
-                sys.Mount(m.Source ?? "", dest, m.Type, opts.Flags, Data(opts));
+                sys.Mount(m.Source ?? "", dest, m.Type, opts.Flags & ~DelayedReadonly(m), Data(opts));
                 break;
         }
         ApplyPropagation(dest, opts);
@@ -98,10 +138,11 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
 
     private static string? Data(ParsedMountOptions o) => o.Data.Length == 0 ? null : o.Data;
 
-    private void BindMount(Mount m, ParsedMountOptions opts, string dest)
+    private void BindMount(Mount m, ParsedMountOptions opts, string dest, int sourceFd)
     {
         string source = m.Source ?? throw new RuntimeError("bind mount without a source");
-        if (sys.Kind(source) is not FileKind sourceKind)
+        FileKind? kind = sourceFd >= 0 ? FileStat.KindOf(FileStat.Fstat(sourceFd).Mode) : sys.Kind(source);
+        if (kind is not FileKind sourceKind)
             throw new SysError($"stat {source}", Errno.ENOENT);
         if (sourceKind == FileKind.Directory)
             SecureJoin.MkdirAll(sys, _rootfs, dest);
@@ -111,7 +152,10 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
             if (sys.Kind(dest) is null)
                 sys.CreateFile(dest, 0x1a4 /* 0644 */);
         }
-        sys.Mount(source, dest, "bind", MS_BIND | (opts.Flags & MS_REC), null);
+        if (sourceFd >= 0)
+            sys.MoveMount(sourceFd, dest);
+        else
+            sys.Mount(source, dest, "bind", MS_BIND | (opts.Flags & MS_REC), null);
         // Flags other than bind/rec need a remount; keep the flags a user namespace locked.
         ulong extra = opts.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
         if (extra != 0)
@@ -131,24 +175,62 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
             sys.SetMountAttrRecursive(dest, opts.RecAttrSet, opts.RecAttrClear);
     }
 
-    /// <summary>tmpcopyup: the new tmpfs starts with the image's content of that directory.</summary>
+    /// <summary>
+    /// tmpcopyup: the new tmpfs starts with the image's content of that directory. It is filled
+    /// in a private directory of a random name (0700: a fixed name let any local user make every
+    /// such container fail by creating it first), bound onto itself and made private so that
+    /// nothing mounted there propagates to the host, then moved to its destination.
+    /// </summary>
     private void TmpCopyUp(Mount m, ParsedMountOptions opts, string dest)
     {
-        string staging = Path.Combine("/tmp", $"runcs-tmpcopyup-{Environment.ProcessId}");
-        sys.Mkdir(staging, 0x1c0);
+        string staging = MakePrivateDirectory("/tmp", "runcs-tmpcopyup-");
         try
         {
-            sys.Mount(m.Source ?? "tmpfs", staging, "tmpfs", opts.Flags & ~MS_RDONLY, Data(opts));
-            TreeCopy.Copy(dest, staging);
-            sys.Mount(staging, dest, null, MS_MOVE, null);
-            if ((opts.Flags & MS_RDONLY) != 0)
-                sys.Mount(null, dest, null, MS_REMOUNT | opts.Flags, Data(opts));
+            sys.Mount(staging, staging, "bind", MS_BIND, null);
+            try
+            {
+                sys.Mount(null, staging, null, MS_PRIVATE, null);
+                sys.Mount(m.Source ?? "tmpfs", staging, "tmpfs", opts.Flags & ~MS_RDONLY, Data(opts));
+                TreeCopy.Copy(dest, staging);
+                sys.Mount(staging, dest, null, MS_MOVE, null);
+            }
+            finally
+            {
+                sys.Unmount(staging, MNT_DETACH);
+            }
         }
         finally
         {
             sys.Rmdir(staging);
         }
     }
+
+    /// <summary>mkdtemp: a new 0700 directory whose name nobody could guess, never an existing one.</summary>
+    private static unsafe string MakePrivateDirectory(string parent, string prefix)
+    {
+        const long SYS_getrandom = 318;
+        ulong random;
+        for (int attempt = 0; ; attempt++)
+        {
+            if (LibC.syscall(SYS_getrandom, (long)&random, sizeof(ulong), 0, 0, 0, 0) != sizeof(ulong))
+                throw SysError.Last("getrandom");
+            string path = $"{parent}/{prefix}{random:x16}";
+            if (LibC.mkdir(path, 0x1c0 /* 0700 */) == 0)
+                return path;
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != Errno.EEXIST || attempt == 100)
+                throw new SysError($"tmpcopyup: mkdir {path}", errno);
+        }
+    }
+
+    /// <summary>
+    /// A read-only tmpfs or /dev is mounted read-write and made read-only once filled (the
+    /// devices, the console and the copied files go in first), as runc's finalisation does.
+    /// </summary>
+    private static ulong DelayedReadonly(Mount m) =>
+        m.Type == "tmpfs" || CleanDestination(m) == "/dev" ? MS_RDONLY : 0;
+
+    private static string CleanDestination(Mount m) => SecureJoin.Lexical("", m.Destination) is { Length: > 0 } p ? p : "/";
 
     /// <summary>runc creates a missing cwd (0755) before the process starts.</summary>
     private void CreateCwd()
@@ -169,8 +251,15 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     /// <summary>Switches "/" to the rootfs and detaches the host's tree.</summary>
     public void PivotInto(bool noPivot)
     {
+        if (!HasMountNamespace)
+        {
+            sys.Chroot(_rootfs);
+            sys.Chdir("/");
+            return;
+        }
         if (noPivot)
         {
+            DetachHostProcAndSys();
             sys.Chdir(_rootfs);
             sys.Mount(_rootfs, "/", null, MS_MOVE, null);
             sys.Chroot(".");
@@ -195,15 +284,58 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         }
     }
 
+    /// <summary>
+    /// Without pivot_root the host's tree stays in the container's mount namespace, under the
+    /// rootfs moved onto "/". The kernel lets a user namespace mount a new procfs or sysfs
+    /// when a full, unmasked one is in its mount namespace: that would be the host's. As runc,
+    /// every full procfs and sysfs outside the rootfs is unmounted (propagation made slave
+    /// first, so the host keeps its own), or covered with a tmpfs where it cannot be.
+    /// </summary>
+    private void DetachHostProcAndSys()
+    {
+        foreach (var m in MountInfoEntry.ReadSelf())
+        {
+            if (m.Root != "/" || m.FsType is not ("proc" or "sysfs") || IsUnder(m.MountPoint, _rootfs))
+                continue;
+            try
+            {
+                sys.Mount(null, m.MountPoint, null, MS_SLAVE | MS_REC, null);
+            }
+            catch (SysError e) when (e.Errno == Errno.ENOENT)
+            {
+                continue; // under a mount detached before it
+            }
+            try
+            {
+                sys.Unmount(m.MountPoint, MNT_DETACH);
+            }
+            catch (SysError e) when (e.Errno is Errno.EINVAL or Errno.EPERM)
+            {
+                sys.Mount("tmpfs", m.MountPoint, "tmpfs", 0, null);
+            }
+        }
+    }
+
     /// <summary>After pivot_root: read-only root, masked and read-only paths.</summary>
     public void Finish()
     {
+        if (!HasMountNamespace)
+            return;
+        foreach (var m in spec.Mounts ?? [])
+            if ((MountOptions.Parse(m.Options).Flags & MS_RDONLY) != 0 && DelayedReadonly(m) != 0 && !IsBind(m, MountOptions.Parse(m.Options)))
+                RemountReadonly(m);
         foreach (string path in spec.Linux?.ReadonlyPaths ?? [])
             ReadonlyPath(path);
         foreach (string path in spec.Linux?.MaskedPaths ?? [])
             MaskPath(path);
         if (spec.Root?.Readonly == true)
             sys.Mount(null, "/", null, MS_BIND | MS_REMOUNT | MS_RDONLY | sys.MountFlags("/"), null);
+    }
+
+    private void RemountReadonly(Mount m)
+    {
+        var opts = MountOptions.Parse(m.Options);
+        sys.Mount(null, CleanDestination(m), null, opts.Flags | MS_REMOUNT | MS_BIND | MS_RDONLY, null);
     }
 
     private void ReadonlyPath(string path)

@@ -44,6 +44,21 @@ public static class SecureJoin
         return resolved.Count == 0 ? root : root + "/" + string.Join('/', resolved);
     }
 
+    /// <summary>root joined with the path cleaned lexically (".." stops at root), symlinks not followed.</summary>
+    public static string Lexical(string root, string unsafePath)
+    {
+        var parts = new List<string>();
+        foreach (string part in Split(unsafePath))
+        {
+            if (part != "..")
+                parts.Add(part);
+            else if (parts.Count > 0)
+                parts.RemoveAt(parts.Count - 1);
+        }
+        root = root.TrimEnd('/');
+        return parts.Count == 0 ? root : root + "/" + string.Join('/', parts);
+    }
+
     private static IEnumerable<string> Split(string path) =>
         path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".");
 

@@ -9,6 +9,8 @@ public interface ISyscalls
 {
     void Mount(string? source, string target, string? fsType, ulong flags, string? data);
     void Unmount(string target, int flags);
+    /// <summary>move_mount: attaches a detached mount (open_tree's fd) on target.</summary>
+    void MoveMount(int treeFd, string target);
     void PivotRoot(string newRoot, string putOld);
     void Chdir(string path);
     void Chroot(string path);

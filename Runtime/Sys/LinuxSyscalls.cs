@@ -21,6 +21,21 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
             throw SysError.Last($"umount {target}");
     }
 
+    public void MoveMount(int treeFd, string target)
+    {
+        int fd = LibC.open(target, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last($"open {target}");
+        try
+        {
+            MountApi.MoveOnto(treeFd, fd, target);
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
     public void PivotRoot(string newRoot, string putOld)
     {
         byte[] a = Utf8z(newRoot), b = Utf8z(putOld);

@@ -7,7 +7,7 @@ namespace Runcs.Sys;
 public static unsafe class UnixSocket
 {
     private const int AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0x80000, SOL_SOCKET = 1, SCM_RIGHTS = 1;
-    private const int MSG_CMSG_CLOEXEC = 0x40000000;
+    private const int MSG_CMSG_CLOEXEC = 0x40000000, MSG_CTRUNC = 0x8;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct IoVec
@@ -100,6 +100,35 @@ public static unsafe class UnixSocket
         if (msg.ControlLen < 20 || *(int*)(control + 8) != SOL_SOCKET || *(int*)(control + 12) != SCM_RIGHTS)
             throw new Errors.RuntimeError("no terminal master received from the container");
         return (*(int*)(control + 16), Encoding.UTF8.GetString(buffer, (int)n));
+    }
+
+    /// <summary>
+    /// recvmsg into data with up to maxFds fds (close-on-exec); returns the bytes read (0 at
+    /// end of stream). A message with more fds than that is an error (the kernel closes the rest).
+    /// </summary>
+    public static int ReceiveFds(int socket, Span<byte> data, int maxFds, out int[] fds)
+    {
+        int space = (16 + 4 * maxFds + 7) & ~7;
+        byte* control = stackalloc byte[space];
+        new Span<byte>(control, space).Clear();
+        fixed (byte* d = data)
+        {
+            var iov = new IoVec { Base = d, Length = (nuint)data.Length };
+            var msg = new MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = (nuint)space };
+            nint n;
+            do
+            {
+                n = LibC.recvmsg(socket, &msg, MSG_CMSG_CLOEXEC);
+            } while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
+            if (n < 0)
+                throw SysError.Last("recvmsg");
+            fds = [];
+            if (msg.ControlLen >= 16 && *(int*)(control + 8) == SOL_SOCKET && *(int*)(control + 12) == SCM_RIGHTS)
+                fds = new Span<int>(control + 16, (int)((*(ulong*)control - 16) / 4)).ToArray();
+            if ((msg.Flags & MSG_CTRUNC) != 0)
+                throw new Errors.RuntimeError("recvmsg: too many fds in one message");
+            return (int)n;
+        }
     }
 
     /// <summary>A copy (close-on-exec) of fd number targetFd of process pid, with pidfd_getfd(2).</summary>
