@@ -35,13 +35,14 @@ public static class ExecLauncher
         var process = spec.Process!;
         new Init.Lsm(Init.HostLsm.Instance).Check(process, null);
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
+        // Checked before anything is made: runc's own words ("unable to create new parent process: ..."), not a start failure.
+        var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
         InitLauncher launcher;
         int unifiedFd = -1;
         try
         {
-            var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
             // On a hybrid host the process is cloned into the unified cgroup (see LaunchPlan.UnifiedCgroupFd).
             unifiedFd = cgroup.OpenUnified(create: false);
             launcher = InitLauncher.Start(new LaunchPlan

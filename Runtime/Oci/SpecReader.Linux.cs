@@ -204,7 +204,8 @@ internal static partial class SpecReader
         {
             switch (name)
             {
-                case "devices": r.Devices = c.OptObjects(DeviceCgroup); break;
+                // A null rule is Go's zero value (runc's update takes `devices: [null]`), not an error.
+                case "devices": r.Devices = c.OptList((ref JsonCursor d) => d.OptObject(DeviceCgroup) ?? new LinuxDeviceCgroup()); break;
                 case "memory": r.Memory = c.OptObject(Memory); break;
                 case "cpu": r.Cpu = c.OptObject(Cpu); break;
                 case "pids": r.Pids = c.OptObject(Pids); break;

@@ -209,7 +209,7 @@ public static class SpecValidator
         {
             for (int i = 0; i < rules.Count; i++)
             {
-                var r = rules[i] ?? throw new ConfigError(File, $"linux.resources.devices[{i}]", "must not be null");
+                var r = rules[i];
                 if (r.Type is not (null or "" or "a" or "b" or "c"))
                     throw new ConfigError(File, $"linux.resources.devices[{i}].type", $"unknown device type \"{r.Type}\"");
                 if (r.Access is { } access)
