@@ -6,9 +6,9 @@ namespace Runcs.Tests.Integration;
 [Collection("containers")]
 public sealed class LeakTests
 {
-    private static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
+    internal static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
     /// <summary>runcs processes working on this test's --root (other runcs may run on the machine).</summary>
-    private static int RuncsProcesses(string stateRoot) =>
+    internal static int RuncsProcesses(string stateRoot) =>
         Directory.EnumerateDirectories("/proc").Count(d =>
         {
             try
@@ -22,7 +22,7 @@ public sealed class LeakTests
             }
         });
 
-    private static List<string> CgroupDirs(string id) =>
+    internal static List<string> CgroupDirs(string id) =>
         Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(h =>
         {
             try
