@@ -8,10 +8,11 @@ public sealed class LeakTests
 {
     /// <summary>Mounts whose mount point or source lies under the test's bundle (its rootfs, its
     /// state root): other programs on the host may mount and unmount meanwhile.</summary>
-    private static int MountCount(string bundleDir) =>
+    internal static int MountCount(string bundleDir) =>
         File.ReadAllLines("/proc/self/mountinfo").Count(l => l.Contains(bundleDir, StringComparison.Ordinal));
+    internal static int MountCount() => File.ReadAllLines("/proc/self/mountinfo").Length;
     /// <summary>runcs processes working on this test's --root (other runcs may run on the machine).</summary>
-    private static int RuncsProcesses(string stateRoot) =>
+    internal static int RuncsProcesses(string stateRoot) =>
         Directory.EnumerateDirectories("/proc").Count(d =>
         {
             try
@@ -25,7 +26,7 @@ public sealed class LeakTests
             }
         });
 
-    private static List<string> CgroupDirs(string id) =>
+    internal static List<string> CgroupDirs(string id) =>
         Directory.EnumerateDirectories("/sys/fs/cgroup").SelectMany(h =>
         {
             try
