@@ -210,18 +210,39 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
             if (sys.Kind(dest) is null)
                 SecureJoin.CreateFileInRoot(_rootFd, _rootfs, dest, 0x1a4 /* 0644 */);
         }
-        WithTarget(dest, directory ? Target.Directory : Target.File, t =>
-        {
-            if (sourceFd >= 0)
-                sys.MoveMount(sourceFd, t);
-            else
-                sys.Mount(source, t, "bind", MS_BIND | (opts.Flags & MS_REC), null);
-        });
-        // Flags other than bind/rec need a remount (of the new mount: the target opened again);
-        // keep the flags a user namespace locked.
+        var target = directory ? Target.Directory : Target.File;
+        // Flags other than bind/rec need runc's remount; keep the flags a user namespace locked.
         ulong extra = opts.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-        if (extra != 0)
-            WithTarget(dest, Target.Any, t => sys.Mount(null, t, null, MS_BIND | MS_REMOUNT | extra | LockedFlags(t, opts), null));
+        // The bind is made detached (open_tree), given its flags (mount_setattr) and attached
+        // onto the opened target (move_mount): no path step between the bind and its flags.
+        // runcs made it already for a user namespace (sourceFd, flags set).
+        int tree = sourceFd >= 0 ? sourceFd : MountApi.CloneTree(source, recursive: (opts.Flags & MS_REC) != 0);
+        if (tree >= 0)
+        {
+            try
+            {
+                if (sourceFd < 0 && extra != 0)
+                {
+                    var (set, clear) = MountApi.RemountAttributes(opts.Flags, opts.ClearFlags, keepExisting: inUserNamespace);
+                    MountApi.SetAttributes(tree, set, clear, source);
+                }
+                WithTarget(dest, target, t => sys.MoveMount(tree, t));
+            }
+            finally
+            {
+                if (sourceFd < 0)
+                    sys.Close(tree);
+            }
+        }
+        else if (tree == -Errno.ENOSYS)
+        {
+            WithTarget(dest, target, t => sys.Mount(source, t, "bind", MS_BIND | (opts.Flags & MS_REC), null));
+            // The remount acts on the new mount: the target opened again.
+            if (extra != 0)
+                WithTarget(dest, Target.Any, t => sys.Mount(null, t, null, MS_BIND | MS_REMOUNT | extra | LockedFlags(t, opts), null));
+        }
+        else
+            throw new SysError($"open_tree {source}", -tree);
         ApplyPropagation(dest, opts);
     }
 
