@@ -260,12 +260,27 @@ public sealed class InitLauncher : IDisposable
             var m = mounts[i];
             if (m.Source is not { Length: > 0 } source)
                 continue;
-            ulong flags = MountOptions.Parse(m.Options).Flags;
-            if (m.Type != "bind" && (flags & MountOptions.MS_BIND) == 0)
+            var opts = MountOptions.Parse(m.Options);
+            if (m.Type != "bind" && (opts.Flags & MountOptions.MS_BIND) == 0)
                 continue;
-            int fd = MountApi.CloneTree(source, recursive: (flags & MountOptions.MS_REC) != 0);
+            int fd = MountApi.CloneTree(source, recursive: (opts.Flags & MountOptions.MS_REC) != 0);
             if (fd < 0)
                 continue;
+            // runc's remount of the bind, made here on the detached tree (no path step; in the
+            // container's user namespace these flags would be locked).
+            if ((opts.Flags & ~(MountOptions.MS_BIND | MountOptions.MS_REC | MountOptions.MS_REMOUNT)) != 0)
+            {
+                var (set, clear) = MountApi.RemountAttributes(opts.Flags, opts.ClearFlags, keepExisting: true);
+                try
+                {
+                    MountApi.SetAttributes(fd, set, clear, source);
+                }
+                catch (SysError)
+                {
+                    LibC.close(fd);
+                    continue;
+                }
+            }
             fds.Add(fd);
             request.MountSourceIndexes.Add(i);
         }

@@ -7,9 +7,11 @@ namespace Runcs.Init;
 /// <summary>
 /// /dev inside the container: runc's default devices, linux.devices, and the links every
 /// program expects (/dev/fd, stdio, ptmx). In a user namespace mknod is not allowed, so
-/// devices are bind mounts of the host's nodes, as runc does.
+/// devices are bind mounts of the host's nodes, as runc does. Paths below /dev are made
+/// through devDir, the container's /dev opened once inside the rootfs (a /proc/self/fd path):
+/// a rename of the rootfs's dev directory meanwhile cannot send them elsewhere.
 /// </summary>
-public sealed class Devices(ISyscalls sys, string rootfs, bool inUserNamespace)
+public sealed class Devices(ISyscalls sys, string rootfs, string devDir, bool inUserNamespace)
 {
     /// <summary>runc's default devices: always present, mode 0666, owned by root.</summary>
     public static readonly IReadOnlyList<LinuxDevice> Defaults =
@@ -45,8 +47,11 @@ public sealed class Devices(ISyscalls sys, string rootfs, bool inUserNamespace)
 
     private void CreateNode(LinuxDevice device)
     {
-        string dest = SecureJoin.Resolve(sys, rootfs, device.Path);
-        SecureJoin.MkdirAll(sys, rootfs, Path.GetDirectoryName(dest)!);
+        string dest = device.Path.StartsWith("/dev/", StringComparison.Ordinal)
+            ? SecureJoin.Resolve(sys, devDir, device.Path["/dev".Length..])
+            : SecureJoin.Resolve(sys, rootfs, device.Path);
+        string root = dest.StartsWith(devDir + "/", StringComparison.Ordinal) ? devDir : rootfs;
+        SecureJoin.MkdirAll(sys, root, Path.GetDirectoryName(dest)!);
         if (inUserNamespace)
         {
             if (sys.Kind(dest) is null)
@@ -76,14 +81,14 @@ public sealed class Devices(ISyscalls sys, string rootfs, bool inUserNamespace)
         ];
         foreach (var (link, target) in links)
         {
-            string path = rootfs + link;
+            string path = devDir + link["/dev".Length..];
             if (sys.Kind(path) is null)
                 sys.Symlink(target, path);
         }
-        if (sys.Kind("/proc/kcore") is not null && sys.Kind(rootfs + "/dev/core") is null)
-            sys.Symlink("/proc/kcore", rootfs + "/dev/core");
+        if (sys.Kind("/proc/kcore") is not null && sys.Kind(devDir + "/core") is null)
+            sys.Symlink("/proc/kcore", devDir + "/core");
         // /dev/ptmx must be the container's devpts instance, not the host's.
-        string ptmx = rootfs + "/dev/ptmx";
+        string ptmx = devDir + "/ptmx";
         if (sys.Kind(ptmx) is not null and not FileKind.Symlink)
             sys.Unlink(ptmx);
         if (sys.Kind(ptmx) is null)

@@ -41,22 +41,78 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         if (propagation is not (MS_SLAVE | MS_REC) and not (MS_PRIVATE | MS_REC))
             MakeParentMountPrivate();
         sys.Mount(_rootfs, _rootfs, "bind", MS_BIND | MS_REC, null);
-        foreach (var (mount, index) in (spec.Mounts ?? []).Select((m, i) => (m, i)))
+        _rootFd = sys.OpenDirectory(_rootfs);
+        try
         {
+            foreach (var (mount, index) in (spec.Mounts ?? []).Select((m, i) => (m, i)))
+            {
+                try
+                {
+                    MountEntry(mount, MountSourceFds.GetValueOrDefault(index, -1));
+                }
+                catch (RuntimeError e)
+                {
+                    throw new RuntimeError($"error mounting \"{mount.Source}\" to rootfs at \"{mount.Destination}\": {e.Message}");
+                }
+            }
+            if (NeedsDevSetup())
+            {
+                // /dev is opened once, through the root fd: its entries are made through that fd
+                // (the container's own tmpfs, which nothing outside can rename).
+                string dev = SecureJoin.Resolve(sys, _rootfs, "/dev");
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dev);
+                WithTarget(dev, Target.Directory, devDir => new Devices(sys, _rootfs, devDir, inUserNamespace).Create(spec.Linux?.Devices));
+            }
+            CreateCwd();
+        }
+        finally
+        {
+            sys.Close(_rootFd);
+            _rootFd = -1;
+        }
+    }
+
+    /// <summary>The rootfs (its bind onto itself) while the mounts are made: every target is opened through it.</summary>
+    private int _rootFd = -1;
+
+    /// <summary>What a mount target must be once opened: a symlink is never accepted.</summary>
+    private enum Target { Directory, File, Any }
+
+    /// <summary>
+    /// Runs action on a mount target opened inside the root (<see cref="SecureJoin.OpenInRoot"/>)
+    /// and checked, given as its /proc/self/fd path: mount(2) then acts on what was opened,
+    /// whatever was renamed since. A target opened after a mount is that mount's root.
+    /// </summary>
+    private void WithTarget(string dest, Target expected, Action<string> action)
+    {
+        int fd = SecureJoin.OpenInRoot(_rootFd, _rootfs, dest);
+        try
+        {
+            var found = FileStat.KindOf(FileStat.Fstat(fd).Mode);
+            bool ok = expected switch
+            {
+                Target.Directory => found == FileKind.Directory,
+                Target.File => found is not (FileKind.Directory or FileKind.Symlink),
+                _ => found != FileKind.Symlink,
+            };
+            if (!ok)
+                throw new RuntimeError($"possibly malicious path detected -- refusing to operate on {dest}");
+            string target = $"/proc/self/fd/{fd}";
             try
             {
-                MountEntry(mount, MountSourceFds.GetValueOrDefault(index, -1));
+                action(target);
             }
-            catch (RuntimeError e)
+            catch (SysError e) when (e.Message.Contains(target, StringComparison.Ordinal))
             {
-                throw new RuntimeError($"error mounting \"{mount.Source}\" to rootfs at \"{mount.Destination}\": {e.Message}");
+                // Name the destination, not the fd, in the error.
+                string operation = e.Message[..^(SysError.Describe(e.Errno).Length + 2)];
+                throw new SysError(operation.Replace(target, dest, StringComparison.Ordinal), e.Errno);
             }
         }
-        if (NeedsDevSetup())
+        finally
         {
-            new Devices(sys, _rootfs, inUserNamespace).Create(spec.Linux?.Devices);
+            sys.Close(fd);
         }
-        CreateCwd();
     }
 
     private ulong RootPropagation() => spec.Linux?.RootfsPropagation switch
@@ -115,19 +171,20 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 // refuses it): the destination must resolve without one, to a directory or nothing.
                 if (dest != SecureJoin.Lexical(_rootfs, m.Destination) || sys.Kind(dest) is FileKind k && k != FileKind.Directory)
                     throw new RuntimeError($"filesystem \"{m.Type}\" must be mounted on ordinary directory");
-                SecureJoin.MkdirAll(sys, _rootfs, dest);
-                sys.Mount(m.Source ?? m.Type, dest, m.Type, opts.Flags, Data(opts));
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                WithTarget(dest, Target.Directory, t => sys.Mount(m.Source ?? m.Type, t, m.Type, opts.Flags, Data(opts)));
                 break;
             case "cgroup":
-                new CgroupMount(sys, _rootfs).Mount(dest, opts, IsNewCgroupNamespace());
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                new CgroupMount(sys).Mount(opts, IsNewCgroupNamespace(), action => WithTarget(dest, Target.Directory, action));
                 break;
             case "tmpfs" when opts.TmpCopyUp:
-                SecureJoin.MkdirAll(sys, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
                 TmpCopyUp(m, opts, dest);
                 break;
             default:
-                SecureJoin.MkdirAll(sys, _rootfs, dest);
-                sys.Mount(m.Source ?? "", dest, m.Type, opts.Flags & ~DelayedReadonly(m), Data(opts));
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                WithTarget(dest, Target.Directory, t => sys.Mount(m.Source ?? "", t, m.Type, opts.Flags & ~DelayedReadonly(m), Data(opts)));
                 break;
         }
         ApplyPropagation(dest, opts);
@@ -144,22 +201,48 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         FileKind? kind = sourceFd >= 0 ? FileStat.KindOf(FileStat.Fstat(sourceFd).Mode) : sys.Kind(source);
         if (kind is not FileKind sourceKind)
             throw new SysError($"stat {source}", Errno.ENOENT);
-        if (sourceKind == FileKind.Directory)
-            SecureJoin.MkdirAll(sys, _rootfs, dest);
+        bool directory = sourceKind == FileKind.Directory;
+        if (directory)
+            SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
         else
         {
-            SecureJoin.MkdirAll(sys, _rootfs, Path.GetDirectoryName(dest)!);
+            SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, Path.GetDirectoryName(dest)!);
             if (sys.Kind(dest) is null)
-                sys.CreateFile(dest, 0x1a4 /* 0644 */);
+                SecureJoin.CreateFileInRoot(_rootFd, _rootfs, dest, 0x1a4 /* 0644 */);
         }
-        if (sourceFd >= 0)
-            sys.MoveMount(sourceFd, dest);
-        else
-            sys.Mount(source, dest, "bind", MS_BIND | (opts.Flags & MS_REC), null);
-        // Flags other than bind/rec need a remount; keep the flags a user namespace locked.
+        var target = directory ? Target.Directory : Target.File;
+        // Flags other than bind/rec need runc's remount; keep the flags a user namespace locked.
         ulong extra = opts.Flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
-        if (extra != 0)
-            sys.Mount(null, dest, null, MS_BIND | MS_REMOUNT | extra | LockedFlags(dest, opts), null);
+        // The bind is made detached (open_tree), given its flags (mount_setattr) and attached
+        // onto the opened target (move_mount): no path step between the bind and its flags.
+        // runcs made it already for a user namespace (sourceFd, flags set).
+        int tree = sourceFd >= 0 ? sourceFd : MountApi.CloneTree(source, recursive: (opts.Flags & MS_REC) != 0);
+        if (tree >= 0)
+        {
+            try
+            {
+                if (sourceFd < 0 && extra != 0)
+                {
+                    var (set, clear) = MountApi.RemountAttributes(opts.Flags, opts.ClearFlags, keepExisting: inUserNamespace);
+                    MountApi.SetAttributes(tree, set, clear, source);
+                }
+                WithTarget(dest, target, t => sys.MoveMount(tree, t));
+            }
+            finally
+            {
+                if (sourceFd < 0)
+                    sys.Close(tree);
+            }
+        }
+        else if (tree == -Errno.ENOSYS)
+        {
+            WithTarget(dest, target, t => sys.Mount(source, t, "bind", MS_BIND | (opts.Flags & MS_REC), null));
+            // The remount acts on the new mount: the target opened again.
+            if (extra != 0)
+                WithTarget(dest, Target.Any, t => sys.Mount(null, t, null, MS_BIND | MS_REMOUNT | extra | LockedFlags(t, opts), null));
+        }
+        else
+            throw new SysError($"open_tree {source}", -tree);
         ApplyPropagation(dest, opts);
     }
 
@@ -169,10 +252,15 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
 
     private void ApplyPropagation(string dest, ParsedMountOptions opts)
     {
-        foreach (ulong p in opts.Propagation)
-            sys.Mount(null, dest, null, p, null);
-        if (opts.HasRecursiveAttrs)
-            sys.SetMountAttrRecursive(dest, opts.RecAttrSet, opts.RecAttrClear);
+        if (opts.Propagation.Count == 0 && !opts.HasRecursiveAttrs)
+            return;
+        WithTarget(dest, Target.Any, t =>
+        {
+            foreach (ulong p in opts.Propagation)
+                sys.Mount(null, t, null, p, null);
+            if (opts.HasRecursiveAttrs)
+                sys.SetMountAttrRecursive(t, opts.RecAttrSet, opts.RecAttrClear);
+        });
     }
 
     /// <summary>
@@ -191,8 +279,11 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
             {
                 sys.Mount(null, staging, null, MS_PRIVATE, null);
                 sys.Mount(m.Source ?? "tmpfs", staging, "tmpfs", opts.Flags & ~MS_RDONLY, Data(opts));
-                TreeCopy.Copy(dest, staging);
-                sys.Mount(staging, dest, null, MS_MOVE, null);
+                WithTarget(dest, Target.Directory, t =>
+                {
+                    TreeCopy.Copy(t, staging);
+                    sys.Mount(staging, t, null, MS_MOVE, null);
+                });
             }
             finally
             {
@@ -238,9 +329,13 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         string cwd = spec.Process?.Cwd ?? "/";
         if (cwd.Length == 0 || cwd == "/")
             return;
+        string dest = SecureJoin.Resolve(sys, _rootfs, cwd);
         try
         {
-            SecureJoin.MkdirAll(sys, _rootfs, SecureJoin.Resolve(sys, _rootfs, cwd));
+            if (_rootFd >= 0)
+                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+            else
+                SecureJoin.MkdirAll(sys, _rootfs, dest);
         }
         catch (SysError e)
         {
@@ -346,6 +441,18 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         sys.Mount(null, path, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | sys.MountFlags(path), null);
     }
 
+    private bool _nullChecked;
+
+    /// <summary>A masked file is covered with /dev/null: it must be the null device (char 1:3), not what the image put there.</summary>
+    private void RequireNullDevice()
+    {
+        if (_nullChecked)
+            return;
+        if (!FileStat.TryLstat("/dev/null", out var st) || FileStat.KindOf(st.Mode) != FileKind.CharDevice || st.Rdev != FileStat.Makedev(1, 3))
+            throw new RuntimeError("/dev/null is not the null device (char 1:3): refusing to mask paths with it");
+        _nullChecked = true;
+    }
+
     private void MaskPath(string path)
     {
         switch (sys.Kind(path))
@@ -356,6 +463,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 sys.Mount("tmpfs", path, "tmpfs", MS_RDONLY, null);
                 break;
             default:
+                RequireNullDevice();
                 sys.Mount("/dev/null", path, null, MS_BIND, null);
                 break;
         }

@@ -34,6 +34,51 @@ public static unsafe class MountApi
             throw SysError.Last($"move_mount {what}");
     }
 
+    private const long SYS_mount_setattr = 442;
+    private const int AT_EMPTY_PATH = 0x1000;
+    private const ulong MS_RDONLY = 0x1, MS_NOSUID = 0x2, MS_NODEV = 0x4, MS_NOEXEC = 0x8, MS_NOATIME = 0x400,
+        MS_NODIRATIME = 0x800, MS_RELATIME = 0x200000, MS_STRICTATIME = 0x1000000;
+    private const ulong ATTR_RDONLY = 0x1, ATTR_NOSUID = 0x2, ATTR_NODEV = 0x4, ATTR_NOEXEC = 0x8, ATTR__ATIME = 0x70,
+        ATTR_NOATIME = 0x10, ATTR_STRICTATIME = 0x20, ATTR_NODIRATIME = 0x80;
+
+    /// <summary>
+    /// mount_setattr attributes with the effect of runc's bind remount (MS_BIND|MS_REMOUNT|flags) on
+    /// a new bind: ro, nosuid, nodev and noexec become exactly those given (with keepExisting, as a
+    /// user namespace's locked flags, only the explicitly cleared ones go), the atime mode changes
+    /// only when one is given.
+    /// </summary>
+    public static (ulong Set, ulong Clear) RemountAttributes(ulong flags, ulong clearFlags, bool keepExisting)
+    {
+        ulong set = 0, clear = 0;
+        foreach (var (ms, attr) in new[] { (MS_RDONLY, ATTR_RDONLY), (MS_NOSUID, ATTR_NOSUID), (MS_NODEV, ATTR_NODEV), (MS_NOEXEC, ATTR_NOEXEC), (MS_NODIRATIME, ATTR_NODIRATIME) })
+        {
+            if ((flags & ms) != 0)
+                set |= attr;
+            else if (!keepExisting || (clearFlags & ms) != 0)
+                clear |= attr;
+        }
+        if ((flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) != 0)
+        {
+            clear |= ATTR__ATIME;
+            set |= (flags & MS_NOATIME) != 0 ? ATTR_NOATIME : (flags & MS_STRICTATIME) != 0 ? ATTR_STRICTATIME : 0;
+        }
+        return (set, clear & ~set);
+    }
+
+    /// <summary>mount_setattr on the mount fd itself (a detached tree): no path involved.</summary>
+    public static void SetAttributes(int mountFd, ulong set, ulong clear, string what)
+    {
+        ulong* attr = stackalloc ulong[4];
+        attr[0] = set;
+        attr[1] = clear;
+        attr[2] = 0;
+        attr[3] = 0;
+        byte* empty = stackalloc byte[1];
+        empty[0] = 0;
+        if (LibC.syscall(SYS_mount_setattr, mountFd, (long)empty, AT_EMPTY_PATH, (long)attr, 32, 0) < 0)
+            throw SysError.Last($"mount_setattr {what}");
+    }
+
     /// <summary>openat2 with O_PATH|O_CLOEXEC (and extra flags) and the given RESOLVE_* flags; -errno on failure.</summary>
     public static int OpenAt2(int dirFd, string path, ulong flags, ulong resolve)
     {
