@@ -128,7 +128,7 @@ public sealed class HookTests
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var r = b.Run();
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("hook ran past specified timeout of 1s", r.Stderr);
+        Assert.Contains("hook ran past specified timeout of 1.0s", r.Stderr); // runc's "%.1fs"
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(Directory.EnumerateDirectories("/proc"), d => ReadCmdline(d) == "sleep\030\0");
     }
@@ -178,4 +178,79 @@ public sealed class HookTests
         // HOME is not inherited from runcs: the hook's env is exactly its own.
         Assert.Equal("first bar ", Log(b).Single());
     }
+
+    private const string Runc = "/usr/sbin/runc";
+
+    /// <summary>runcs, or runc 1.1.5 (the oracle) with its own --root, on the same bundle.</summary>
+    private static CommandResult With(string runtime, Bundle b, params string[] args) =>
+        runtime == "runcs" ? b.Runcs(args) : RuncsBinary.Exec(Runc, ["--root", b.StateRoot + "-runc", .. args]);
+
+    private static void RequireRunc() => Assert.SkipUnless(File.Exists(Runc), "runc 1.1.5 (/usr/sbin/runc) is not installed");
+
+    private static readonly string[] Kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"];
+
+    /// <summary>The hook log of `run` with the given runtime, sorted (runc 1.1.5 runs poststart before startContainer).</summary>
+    private static string[] RunAndLog(string runtime, Bundle b)
+    {
+        File.Delete(Path.Combine(b.Dir, "hooks.log"));
+        string id = b.Id + (runtime == "runcs" ? "" : "-runc");
+        try
+        {
+            var r = With(runtime, b, "run", "--bundle", b.Dir, id);
+            Assert.True(r.ExitCode == 0, $"{runtime}: {r}");
+        }
+        finally
+        {
+            With(runtime, b, "delete", "--force", id);
+        }
+        return [.. Log(b).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Docker's hook is {"path": "/proc/DOCKERD/exe", "args": ["libnetwork-setkey", "-exec-root=...", ...]}:
+    /// the program picks what to do by its argv[0]. Here a host busybox process plays dockerd
+    /// (busybox picks its applet by argv[0]); startContainer, inside the container, runs the
+    /// container's busybox the same way. A hook without args gets [path] as its argv.
+    /// </summary>
+    [Fact]
+    public void Hooks_get_their_args_as_the_whole_argv_including_argv0_as_runc_does()
+    {
+        RequireRunc();
+        using var b = WithHooks(["true"], _ => new JsonObject());
+        string hostBin = Path.Combine(b.Dir, "hostbin");
+        Directory.CreateDirectory(hostBin);
+        File.Copy("/bin/busybox", Path.Combine(hostBin, "busybox"));
+        File.CreateSymbolicLink(Path.Combine(hostBin, "true"), "busybox");
+        var dockerd = RuncsBinary.Start(new System.Diagnostics.ProcessStartInfo(Path.Combine(hostBin, "busybox"), ["sleep", "120"]));
+        try
+        {
+            var hooks = new JsonObject();
+            foreach (string kind in Kinds)
+            {
+                bool inside = kind == "startContainer";
+                string log = inside ? "/hostlog/hooks.log" : Path.Combine(b.Dir, "hooks.log");
+                hooks[kind] = new JsonArray(
+                    new JsonObject
+                    {
+                        ["path"] = inside ? "/bin/busybox" : $"/proc/{dockerd.Id}/exe",
+                        ["args"] = new JsonArray("sh", "-c", $"echo {kind} \"$@\" >> {log}", "libnetwork-setkey", "-exec-root=/var/run/docker", b.Id),
+                    },
+                    // No args: argv is [path], and busybox runs its "true" applet.
+                    new JsonObject { ["path"] = inside ? "/bin/true" : Path.Combine(hostBin, "true") },
+                    new JsonObject { ["path"] = inside ? "/bin/true" : Path.Combine(hostBin, "true"), ["args"] = new JsonArray() });
+            }
+            b.Config["hooks"] = hooks;
+            b.Save();
+
+            var ours = RunAndLog("runcs", b);
+            Assert.Equal([.. Kinds.Select(k => $"{k} -exec-root=/var/run/docker {b.Id}").Order(StringComparer.Ordinal)], ours);
+            Assert.Equal(RunAndLog("runc", b), ours);
+        }
+        finally
+        {
+            dockerd.Kill();
+            dockerd.WaitForExit();
+        }
+    }
 }
+

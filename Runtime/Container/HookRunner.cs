@@ -1,8 +1,9 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Runcs.Errors;
 using Runcs.Logging;
 using Runcs.Oci;
+using Runcs.Sys;
 using Runcs.Text;
 
 namespace Runcs.Container;
@@ -46,8 +47,13 @@ public static class HookRunner
         return sb.Append('}').ToString();
     }
 
-    /// <summary>Runs the hooks in order; the first failure throws (runc's wording).</summary>
-    public static void Run(string kind, IReadOnlyList<Hook>? hooks, string state)
+    /// <summary>
+    /// Runs the hooks in order; the first failure throws (runc's wording). workingDirectory:
+    /// where they run (null: runcs's own); inheritedEnv: the environment of a hook that has
+    /// no env (null: runcs's own), as a Go exec.Cmd with a nil Env gets its runtime's.
+    /// </summary>
+    public static void Run(string kind, IReadOnlyList<Hook>? hooks, string state,
+        string? workingDirectory = null, IReadOnlyList<string>? inheritedEnv = null)
     {
         if (hooks is null)
             return;
@@ -55,7 +61,7 @@ public static class HookRunner
         {
             try
             {
-                RunOne(hooks[i], state);
+                RunOne(hooks[i], state, workingDirectory, inheritedEnv);
             }
             catch (RuntimeError e)
             {
@@ -65,13 +71,13 @@ public static class HookRunner
     }
 
     /// <summary>poststop: failures are warnings, and every hook runs.</summary>
-    public static void RunWarnOnly(string kind, IReadOnlyList<Hook>? hooks, string state)
+    public static void RunWarnOnly(string kind, IReadOnlyList<Hook>? hooks, string state, string? workingDirectory = null)
     {
         for (int i = 0; i < (hooks?.Count ?? 0); i++)
         {
             try
             {
-                RunOne(hooks![i], state);
+                RunOne(hooks![i], state, workingDirectory, null);
             }
             catch (RuntimeError e)
             {
@@ -80,56 +86,27 @@ public static class HookRunner
         }
     }
 
-    private static void RunOne(Hook hook, string state)
+    /// <summary>
+    /// execve(path, args, env): args is the whole argv, argv[0] included (an empty or missing
+    /// args gives [path], as Go's exec.Cmd); env is exactly the hook's own when it has one.
+    /// </summary>
+    private static void RunOne(Hook hook, string state, string? workingDirectory, IReadOnlyList<string>? inheritedEnv)
     {
-        var info = new ProcessStartInfo(hook.Path)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in (hook.Args ?? []).Skip(1))
-            info.ArgumentList.Add(arg);
-        info.Environment.Clear();
-        foreach (string e in hook.Env ?? [])
-        {
-            int eq = e.IndexOf('=');
-            if (eq > 0)
-                info.Environment[e[..eq]] = e[(eq + 1)..];
-        }
-        System.Diagnostics.Process process;
-        try
-        {
-            process = System.Diagnostics.Process.Start(info) ?? throw new RuntimeError($"fork/exec {hook.Path}: failed");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new RuntimeError($"fork/exec {hook.Path}: {e.Message.ToLowerInvariant()}");
-        }
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            try
-            {
-                process.StandardInput.Write(state);
-                process.StandardInput.Close();
-            }
-            catch (IOException)
-            {
-                // A hook need not read its stdin.
-            }
-            int timeoutMs = hook.Timeout is int t && t > 0 ? t * 1000 : -1;
-            if (!process.WaitForExit(timeoutMs))
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit();
-                throw new RuntimeError($"hook ran past specified timeout of {hook.Timeout}s");
-            }
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-                throw new RuntimeError($"error running hook: exit status {process.ExitCode}, stdout: {stdout.Result}, stderr: {stderr.Result}");
-        }
+        IReadOnlyList<string> argv = hook.Args is { Count: > 0 } args ? args : [hook.Path];
+        IReadOnlyList<string> env = hook.Env ?? inheritedEnv ?? OwnEnvironment();
+        int timeoutMs = hook.Timeout is int t && t > 0 ? (int)Math.Min(t * 1000L, int.MaxValue) : -1;
+        var result = HookProcess.Run(hook.Path, argv, env, workingDirectory, Encoding.UTF8.GetBytes(state), timeoutMs);
+        if (result.TimedOut)
+            throw new RuntimeError($"hook ran past specified timeout of {hook.Timeout!.Value.ToString("0.0", CultureInfo.InvariantCulture)}s");
+        if (result.WaitStatus != 0)
+            throw new RuntimeError($"error running hook: {Signals.DescribeWaitStatus(result.WaitStatus)}, stdout: {result.Stdout}, stderr: {result.Stderr}");
+    }
+
+    private static List<string> OwnEnvironment()
+    {
+        var env = new List<string>();
+        foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
+            env.Add($"{e.Key}={e.Value}");
+        return env;
     }
 }

@@ -100,7 +100,9 @@ public static class InitProcess
         channel.Dispose();
         int fifo = request.FifoFd >= 0 ? WaitForStart(request.FifoFd) : -1;
         if (!request.IsExec) // as runc: an exec'd process is not the container's start
-            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"));
+            // In the process's cwd, as its user; a hook without env gets the process's, as runc's.
+            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, StateForHooks(request, "running"),
+                inheritedEnv: setup.Environment);
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");
@@ -152,7 +154,9 @@ public static class InitProcess
             if (tag != SyncChannel.HooksDone)
                 throw new RuntimeError("runtime hooks did not complete");
         }
-        HookRunner.Run("createContainer", hooks.CreateContainer, StateForHooks(request, "creating"));
+        // A hook without env gets the process's, as runc's (its init runs with the process's environment).
+        HookRunner.Run("createContainer", hooks.CreateContainer, StateForHooks(request, "creating"),
+            inheritedEnv: request.Spec.Process?.Env ?? []);
     }
 
     private static string StateForHooks(InitRequest request, string status) =>

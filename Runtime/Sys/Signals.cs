@@ -40,4 +40,27 @@ public static class Signals
         }
         throw new RuntimeError($"unknown signal \"{text}\"");
     }
+
+    /// <summary>Go's names of the signals (syscall.Signal.String), which runc's messages show.</summary>
+    private static readonly string[] GoDescriptions =
+    [
+        "", "hangup", "interrupt", "quit", "illegal instruction", "trace/breakpoint trap", "aborted", "bus error",
+        "floating point exception", "killed", "user defined signal 1", "segmentation fault", "user defined signal 2",
+        "broken pipe", "alarm clock", "terminated", "stack fault", "child exited", "continued", "stopped (signal)",
+        "stopped", "stopped (tty input)", "stopped (tty output)", "urgent I/O condition", "CPU time limit exceeded",
+        "file size limit exceeded", "virtual timer expired", "profiling timer expired", "window changed",
+        "I/O possible", "power failure", "bad system call",
+    ];
+
+    public static string GoDescription(int signal) =>
+        signal > 0 && signal < GoDescriptions.Length ? GoDescriptions[signal] : $"signal {signal}";
+
+    /// <summary>A waitpid status as Go's os.ProcessState prints it: "exit status 3", "signal: killed".</summary>
+    public static string DescribeWaitStatus(int status)
+    {
+        int signal = status & 0x7f;
+        if (signal == 0)
+            return $"exit status {(status >> 8) & 0xff}";
+        return $"signal: {GoDescription(signal)}" + ((status & 0x80) != 0 ? " (core dumped)" : "");
+    }
 }
