@@ -229,12 +229,13 @@ public sealed class DockerFixture : IDisposable
         return found;
     }
 
-    /// <summary>Removes every container (after a failed scenario), so the next one starts clean.</summary>
+    /// <summary>Removes every container, then the cgroups they left (after a failed scenario, so the next one starts clean).</summary>
     public void RemoveAllContainers()
     {
         string ps = Docker("ps", "-aq").Stdout.Trim();
         if (ps != "")
             Docker(["rm", "-f", .. ps.Split('\n', StringSplitOptions.RemoveEmptyEntries)]);
+        EngineHost.RemoveCgroupParent(CgroupParent);
     }
 
     public void Dispose()

@@ -122,7 +122,7 @@ public sealed class DockerTests(DockerFixture f)
             });
             return result + $"exit {exit}\n";
         });
-        Assert.Equal("/dev/console\nrc=130\nexit 0\n", seen);
+        Assert.Equal("/dev/pts/0\nrc=130\nexit 0\n", seen);
     }
 
     [Fact]
@@ -328,14 +328,12 @@ public sealed class DockerTests(DockerFixture f)
         string seen = Both(rt =>
             EngineHost.Outcome(Run(rt, "--rm", "--network", "none", Img, "sh", "-c", script)) +
             EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--security-opt", "seccomp=unconfined", Img, "sh", "-c", script)) +
-            // With CAP_SYS_ADMIN, the default profile still refuses mount; unconfined lets it through.
-            EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--cap-add", "SYS_ADMIN", Img, "sh", "-c", script)) +
-            EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined", Img, "sh", "-c", script)));
+            // docker's profile lets mount through once CAP_SYS_ADMIN is added.
+            EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--cap-add", "SYS_ADMIN", Img, "sh", "-c", script)));
         Assert.Equal(
-            "exit 0\nSeccomp:\t2\nmount=255\nordinary-ok\n" +
-            "exit 0\nSeccomp:\t0\nmount=255\nordinary-ok\n" +
-            "exit 0\nSeccomp:\t2\nmount=255\nordinary-ok\n" +
-            "exit 0\nSeccomp:\t0\nmount=0\nordinary-ok\n", seen);
+            "exit 0\nSeccomp:\t2\nmount=1\nordinary-ok\n" +
+            "exit 0\nSeccomp:\t0\nmount=1\nordinary-ok\n" +
+            "exit 0\nSeccomp:\t2\nmount=0\nordinary-ok\n", seen);
     }
 
     [Fact]
@@ -350,17 +348,19 @@ public sealed class DockerTests(DockerFixture f)
     [Fact]
     public void Pids_limit_stops_forks()
     {
-        // `read` is a shell builtin: reading pids.current forks nothing once the limit is reached.
+        // A subshell forks sleeps until a fork fails (which ends it); the shell, 1, and 6 sleeps
+        // remain. `read` is a builtin: reading the files forks nothing.
         string seen = Both(rt => EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--pids-limit", "8", Img, "sh", "-c",
-            "read max < /sys/fs/cgroup/pids/pids.max; i=0; while [ $i -lt 20 ]; do sleep 60 & i=$((i+1)); done 2>/dev/null; read cur < /sys/fs/cgroup/pids/pids.current; echo max=$max current=$cur")));
-        Assert.Equal("exit 0\nmax=8 current=8\n", seen);
+            "(i=0; while [ $i -lt 20 ]; do sleep 60 & i=$((i+1)); done) 2>/dev/null; read max < /sys/fs/cgroup/pids/pids.max; read cur < /sys/fs/cgroup/pids/pids.current; echo max=$max current=$cur")));
+        Assert.Equal("exit 0\nmax=8 current=7\n", seen);
     }
 
     [Fact]
     public void Init_is_pid_1()
     {
-        string seen = Both(rt => EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--init", Img, "ps", "-o", "pid,comm")));
-        Assert.Matches(@"^exit 0\nPID +COMMAND\n +1 docker-init\n +\d+ ps\n$", seen);
+        // (runc's ps gets a higher pid than runcs's: its init forks more inside the namespace.)
+        string seen = Both(rt => Regex.Replace(EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--init", Img, "ps", "-o", "pid,comm")), @"\n +\d+ ps\n", "\n N ps\n"));
+        Assert.Equal("exit 0\nPID   COMMAND\n    1 docker-init\n N ps\n", seen);
     }
 
     [Fact]
