@@ -252,5 +252,70 @@ public sealed class HookTests
             dockerd.WaitForExit();
         }
     }
+
+    /// <summary>`create`, `start`, wait for the process's end, `delete`: the sorted hook log.</summary>
+    private static string[] LifecycleLog(string runtime, Bundle b)
+    {
+        File.Delete(Path.Combine(b.Dir, "hooks.log"));
+        string id = b.Id + (runtime == "runcs" ? "" : "-runc");
+        try
+        {
+            Assert.Equal(0, With(runtime, b, "create", "--bundle", b.Dir, id).ExitCode);
+            Assert.Equal(0, With(runtime, b, "start", id).ExitCode);
+            ContainerLifecycleTests.WaitFor(() => With(runtime, b, "state", id).Stdout.Contains("\"stopped\""));
+            Assert.Equal(0, With(runtime, b, "delete", id).ExitCode);
+        }
+        finally
+        {
+            With(runtime, b, "delete", "--force", id);
+        }
+        return [.. Log(b).Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Where each hook runs and with which environment, as runc: prestart, createRuntime and
+    /// poststart in the bundle directory (runc's create works there), createContainer in the
+    /// container's root (relative paths resolve inside it), startContainer in the process's cwd,
+    /// poststop where `delete` runs (in the bundle directory for `run`). A hook without env
+    /// gets its runner's: the runtime's own, the process's for the two that run in the init.
+    /// </summary>
+    [Fact]
+    public void Hooks_run_in_runcs_working_directories_with_runcs_environments_as_runc()
+    {
+        RequireRunc();
+        using var b = WithHooks(["true"], _ => new JsonObject());
+        b.Config["process"]!["cwd"] = "/etc";
+        b.Config["process"]!["env"] = new JsonArray("PATH=/bin", "A=process");
+        File.WriteAllText(Path.Combine(b.Dir, "marker"), "bundle");
+        File.WriteAllText(Path.Combine(b.Rootfs, "marker"), "rootfs");
+        File.WriteAllText(Path.Combine(b.Rootfs, "etc", "marker"), "cwd");
+        var hooks = new JsonObject();
+        foreach (string kind in Kinds)
+        {
+            string log = kind == "startContainer" ? "/hostlog/hooks.log" : Path.Combine(b.Dir, "hooks.log");
+            JsonObject Hook(string variant, JsonArray? env)
+            {
+                string script = $"echo \"{kind} {variant} cwd=$(pwd) marker=$(cat marker 2>/dev/null) A=${{A-unset}} " +
+                    $"env=$(env | grep -v -e ^PWD= -e ^SHLVL= -e ^_= -e ^OLDPWD= | sort | md5sum | cut -c1-8)\" >> {log}";
+                var hook = new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", script) };
+                if (env is not null)
+                    hook["env"] = env;
+                return hook;
+            }
+            hooks[kind] = new JsonArray(Hook("inherited", null), Hook("own", new JsonArray("A=hook")), Hook("empty", new JsonArray()));
+        }
+        b.Config["hooks"] = hooks;
+        b.Save();
+
+        var ours = RunAndLog("runcs", b);
+        string Line(string kind, string variant) => ours.Single(l => l.StartsWith($"{kind} {variant} ", StringComparison.Ordinal));
+        Assert.Contains($"cwd={b.Dir} marker=bundle", Line("prestart", "inherited"));
+        Assert.Contains($"cwd={b.Rootfs} marker=rootfs A=process", Line("createContainer", "inherited"));
+        Assert.Contains("cwd=/etc marker=cwd A=process", Line("startContainer", "inherited"));
+        Assert.Contains("A=hook", Line("createContainer", "own"));
+        Assert.Contains("A=unset", Line("poststart", "empty"));
+        Assert.Equal(RunAndLog("runc", b), ours);
+        Assert.Equal(LifecycleLog("runc", b), LifecycleLog("runcs", b));
+    }
 }
 

@@ -11,8 +11,12 @@ public static class RunCommand
         var line = c.Line;
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(line.GetBool("no-subreaper"));
-        var (container, io) = ContainerFactory.Create(c.Store, CreateCommand.Options(c, detach));
+        var options = CreateCommand.Options(c, detach);
+        var (container, io) = ContainerFactory.Create(c.Store, options);
         using var _ = io;
+        // runc's run works in the bundle directory: poststop hooks run there. Every path of the
+        // command line is used by now.
+        Directory.SetCurrentDirectory(options.Bundle);
         try
         {
             container.Start();

@@ -59,7 +59,8 @@ public sealed class Container
         Logging.Log.Phase("started");
         try
         {
-            HookRunner.Run("poststart", State.Hooks?.Poststart, HookState("running"));
+            // In the bundle directory, as runc 1.1.5's (which runs them at the end of create, there).
+            HookRunner.Run("poststart", State.Hooks?.Poststart, HookState("running"), State.Bundle);
         }
         catch (RuntimeError)
         {

@@ -108,9 +108,10 @@ public static class ContainerFactory
                     HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
                 launcher.WaitReady(() =>
                 {
+                    // In the bundle directory: runc's create works there (it chdirs into the bundle).
                     string hookState = CreatingState();
-                    HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState);
-                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState);
+                    HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState, options.Bundle);
+                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState, options.Bundle);
                 }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
                 io.StartTerminalForwarding();
             }

@@ -154,9 +154,10 @@ public static class InitProcess
             if (tag != SyncChannel.HooksDone)
                 throw new RuntimeError("runtime hooks did not complete");
         }
-        // A hook without env gets the process's, as runc's (its init runs with the process's environment).
+        // As runc's: in the container's root (relative paths resolve inside it), and a hook
+        // without env gets the process's (runc's init runs with the process's environment).
         HookRunner.Run("createContainer", hooks.CreateContainer, StateForHooks(request, "creating"),
-            inheritedEnv: request.Spec.Process?.Env ?? []);
+            request.Rootfs, request.Spec.Process?.Env ?? []);
     }
 
     private static string StateForHooks(InitRequest request, string status) =>
