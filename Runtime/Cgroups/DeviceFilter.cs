@@ -85,7 +85,9 @@ public static class DeviceFilter
     /// <summary>Loads the program for the rules and attaches it to the cgroup, replacing those attached before.</summary>
     public static unsafe void Apply(string cgroupDir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {
-        ulong[] insns = Generate(rules);
+        // Cleaned first, as runc's devicefilter does: the program then allows exactly what a v1
+        // cgroup with these rules would (the default, then one exception per device).
+        ulong[] insns = Generate(DeviceEmulator.FromRules(rules).Rules());
         int dirFd = LibC.open(cgroupDir, OpenFlags.O_RDONLY | OpenFlags.O_DIRECTORY | OpenFlags.O_CLOEXEC, 0);
         if (dirFd < 0)
             throw new SysError($"open {cgroupDir}", Marshal.GetLastPInvokeError());

@@ -3,8 +3,10 @@ using Runcs.Oci;
 namespace Runcs.Cgroups;
 
 /// <summary>
-/// The device cgroup rules of a new container, in runc's order: linux.resources.devices, then
-/// runc's always-allowed devices (specconv.AllowedDevices), then every device of linux.devices.
+/// The device cgroup rules of a new container, as runc 1.1.5 builds them: linux.resources.devices,
+/// then runc's always-allowed devices (specconv.AllowedDevices). linux.devices only makes the
+/// nodes: a device listed there gets no access the resources rules do not give it (docker's
+/// `--device /dev/kmsg:/dev/kmsg:r` is a node plus a "c 1:11 r" rule, and must stay read-only).
 /// </summary>
 public static class DeviceRules
 {
@@ -31,9 +33,6 @@ public static class DeviceRules
     {
         var rules = new List<LinuxDeviceCgroup>(spec.Linux?.Resources?.Devices ?? []);
         rules.AddRange(AllowedByDefault);
-        foreach (var d in spec.Linux?.Devices ?? [])
-            if (d.Type is "c" or "u" or "b")
-                rules.Add(Allow(d.Type == "b" ? "b" : "c", d.Major, d.Minor));
         return rules;
     }
 }

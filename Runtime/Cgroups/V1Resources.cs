@@ -74,20 +74,21 @@ internal static class V1Resources
     }
 
     /// <summary>
-    /// The rules in order, as the kernel applies them one after the other: a new cgroup has no
-    /// process yet, so there is no window in which a rule set is half applied.
+    /// The device rules as runc writes them: the fewest writes that take the cgroup from what its
+    /// devices.list shows to what the rules build (<see cref="DeviceEmulator.Transition"/>), so that
+    /// devices.list reads as runc's and nothing both lists allow is denied for a moment.
     /// </summary>
     private static void Devices(string dir, IReadOnlyList<LinuxDeviceCgroup> rules)
     {
-        foreach (var rule in rules)
+        var target = DeviceEmulator.FromRules(rules);
+        var current = DeviceEmulator.FromList(CgroupManager.ReadFile(dir, "devices.list") ?? "");
+        foreach (var rule in current.Transition(target))
         {
-            string type = string.IsNullOrEmpty(rule.Type) ? "a" : rule.Type;
-            string access = string.IsNullOrEmpty(rule.Access) ? "rwm" : rule.Access;
-            string text = $"{type} {Wild(rule.Major)}:{Wild(rule.Minor)} {access}";
+            string text = $"{rule.Type} {Wild(rule.Major)}:{Wild(rule.Minor)} {rule.Access}";
             WriteFile(dir, rule.Allow ? "devices.allow" : "devices.deny", text);
         }
 
-        static string Wild(long? n) => n is long v and >= 0 ? Str(v) : "*";
+        static string Wild(long? n) => n is long v ? Str(v) : "*";
     }
 
     /// <summary>runc's setMemoryAndSwap: limit and memsw must stay ordered (memsw ≥ limit) after every write.</summary>

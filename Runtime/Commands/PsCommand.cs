@@ -9,20 +9,20 @@ namespace Runcs.Commands;
 /// <summary>
 /// `ps [--format table|json] ID [ps options]`: json lists the pids of the container's
 /// cgroup; table runs the host's ps (default -ef) and keeps the header and the rows whose
-/// PID is in the container, as runc does.
+/// PID is in the container, as runc does. A stopped container is no error: what is left in its
+/// cgroup is listed (a container sharing the host's pid namespace leaves processes behind),
+/// usually nothing: the header alone, and for json runc's "null" (Go's encoding of no pids).
 /// </summary>
 public static class PsCommand
 {
     public static int Run(CommandContext c)
     {
         var container = c.Load();
-        if (container.Status == ContainerStatus.Stopped)
-            throw new RuntimeError("container not running");
         var pids = container.Cgroup.Pids();
         string format = c.Line.GetString("format");
         if (format == "json")
         {
-            Stdio.Out("[" + string.Join(',', pids) + "]\n");
+            Stdio.Out(pids.Count == 0 ? "null\n" : "[" + string.Join(',', pids) + "]\n");
             return 0;
         }
         if (format is not ("table" or ""))
