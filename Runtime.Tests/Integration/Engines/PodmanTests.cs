@@ -54,7 +54,7 @@ public sealed class PodmanTests(PodmanFixture f)
             var r = Run(rt, "--rm", "--network", net, Img, "sh", "-c", "echo out; echo err >&2; ip -o link | wc -l; ulimit -n; exit 3");
             return $"{net}: exit {r.ExitCode} stdout={r.Stdout} stderr={r.Stderr}\n";
         })));
-        Assert.Equal("bridge: exit 3 stdout=out\n2\n1024\n stderr=err\n" + "none: exit 3 stdout=out\n1\n1024\n stderr=err\n", seen);
+        Assert.Equal("bridge: exit 3 stdout=out\n2\n1024\n stderr=err\n\n" + "none: exit 3 stdout=out\n1\n1024\n stderr=err\n\n", seen);
     }
 
     [Fact]
