@@ -123,35 +123,47 @@ public sealed class Container
         File.Delete(FifoPath);
     }
 
-    /// <summary>`kill`: the init, or with all every process of the container's cgroup.</summary>
+    /// <summary>
+    /// `kill`: the init, or with all every process of the container's cgroup. As runc's: with
+    /// all, a stopped container too (without its own pid namespace its other processes outlive
+    /// the init: the shim's `kill --all ID 9` ends them); without, a stopped one is an error.
+    /// </summary>
     public void Signal(int signal, bool all)
     {
         var status = Status;
-        if (status == ContainerStatus.Stopped)
-            throw new RuntimeError("container not running");
         if (all)
         {
-            SignalAll(signal);
+            SignalAll(signal, initAlive: status != ContainerStatus.Stopped);
             return;
         }
+        if (status == ContainerStatus.Stopped)
+            throw new RuntimeError("container not running");
         if (LibC.kill(State.InitPid, signal) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno == Errno.ESRCH)
                 throw new RuntimeError("container not running");
-            throw new SysError("kill", errno);
+            throw new SysError("unable to signal init", errno);
         }
+        // A frozen (v1) process dies only once thawed.
+        if (status == ContainerStatus.Paused && signal == Signals.SIGKILL)
+            Cgroup.Freeze(false);
     }
 
-    /// <summary>Signals every process in the cgroup, frozen first so none can fork away.</summary>
-    private void SignalAll(int signal)
+    /// <summary>
+    /// Signals every process in the cgroup, frozen first so none can fork away. The init's pid is
+    /// signalled directly only while it is known alive (no cgroup to read): once it has exited,
+    /// the number may be another process's.
+    /// </summary>
+    private void SignalAll(int signal, bool initAlive = true)
     {
-        if (signal == 9 && Cgroup is V2Manager v2 && v2.TryKillAll())
+        if (signal == Signals.SIGKILL && Cgroup is V2Manager v2 && v2.TryKillAll())
             return;
         var pids = Cgroup.Pids();
         if (pids.Count == 0)
         {
-            LibC.kill(State.InitPid, signal);
+            if (initAlive)
+                LibC.kill(State.InitPid, signal);
             return;
         }
         bool wasFrozen = Cgroup.IsFrozen();
@@ -163,7 +175,7 @@ public sealed class Container
         }
         finally
         {
-            if (!wasFrozen)
+            if (!wasFrozen || signal == Signals.SIGKILL)
                 Cgroup.Freeze(false);
         }
     }

@@ -16,15 +16,19 @@ public static class Signals
         "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
     ];
 
-    /// <summary>"9", "KILL", "SIGKILL", "kill": the number; otherwise runc's error.</summary>
+    /// <summary>The first and last real-time signals as glibc numbers them (32 and 33 are its own).</summary>
+    public const int SIGRTMIN = 34, SIGRTMAX = 64;
+
+    /// <summary>
+    /// runc's parseSignal: a decimal integer (Go's strconv.Atoi: an optional sign, 0 included) is
+    /// the signal as it is, for the kernel to judge (`unable to signal init: invalid argument`);
+    /// otherwise a name of signals 1-31, any case, with or without SIG. runcs also takes IOT and
+    /// RTMIN, RTMIN+n, RTMAX and RTMAX-n within 34-64; anything else is runc's `unknown signal`.
+    /// </summary>
     public static int Parse(string text)
     {
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
-        {
-            if (n is < 1 or > 64)
-                throw new RuntimeError($"unknown signal \"{text}\"");
-            return n;
-        }
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number))
+            return number is >= int.MinValue and <= int.MaxValue ? (int)number : -1; // -1: refused by kill(2) alike
         string name = text.ToUpperInvariant();
         if (name.StartsWith("SIG", StringComparison.Ordinal))
             name = name[3..];
@@ -33,12 +37,25 @@ public static class Signals
             return index;
         if (name == "IOT")
             return 6;
-        if (name.StartsWith("RTMIN", StringComparison.Ordinal) || name.StartsWith("RTMAX", StringComparison.Ordinal))
-        {
-            int offset = name.Length == 5 ? 0 : int.Parse(name[5..], CultureInfo.InvariantCulture);
-            return name.StartsWith("RTMIN", StringComparison.Ordinal) ? 34 + offset : 64 + offset;
-        }
+        if (RealTime(name, "RTMIN", '+', SIGRTMIN, +1) is int min)
+            return min;
+        if (RealTime(name, "RTMAX", '-', SIGRTMAX, -1) is int max)
+            return max;
         throw new RuntimeError($"unknown signal \"{text}\"");
+    }
+
+    /// <summary>"RTMIN", "RTMIN+3", "RTMAX-2": the number, when it is a real-time signal; otherwise null.</summary>
+    private static int? RealTime(string name, string prefix, char sign, int baseSignal, int direction)
+    {
+        if (!name.StartsWith(prefix, StringComparison.Ordinal))
+            return null;
+        if (name.Length == prefix.Length)
+            return baseSignal;
+        string offset = name[(prefix.Length + 1)..];
+        if (name[prefix.Length] != sign || offset.Length is 0 or > 2 || !offset.All(char.IsAsciiDigit))
+            return null;
+        int n = int.Parse(offset, CultureInfo.InvariantCulture);
+        return n is >= 1 and <= SIGRTMAX - SIGRTMIN ? baseSignal + direction * n : null;
     }
 
     /// <summary>Go's names of the signals (syscall.Signal.String), which runc's messages show.</summary>
