@@ -22,6 +22,43 @@ public abstract class CgroupManager
     public virtual List<string>? SelfJoinFiles() => null;
     /// <summary>Every process in the cgroup and below it.</summary>
     public abstract List<int> Pids();
+
+    /// <summary>Whether the cgroup exists already (runc looks at one controller's directory).</summary>
+    public abstract bool Exists();
+
+    /// <summary>Frozen by its own freezer (not only through a frozen ancestor), as runc's GetFreezerState says.</summary>
+    public abstract bool IsFrozenItself();
+
+    /// <summary>The container's cgroup in a hybrid host's unified hierarchy (/sys/fs/cgroup/unified), or null.</summary>
+    public virtual string? UnifiedPath => null;
+
+    /// <summary>
+    /// An O_PATH fd of <see cref="UnifiedPath"/> (made first with <paramref name="create"/>) for
+    /// nsexec.c to clone the init straight into it (clone3 CLONE_INTO_CGROUP); -1 when there is none
+    /// or it cannot be made (runc ignores a unified hierarchy it cannot join).
+    /// </summary>
+    public virtual int OpenUnified(bool create) => -1;
+
+    /// <summary>
+    /// runc's checks of a cgroup that exists before the container (linux.cgroupsPath naming a
+    /// cgroup made by another tool): processes in it are a warning, a frozen one an error (its
+    /// init would hang). Runs before anything of the container exists, and costs a failed stat
+    /// and open when the cgroup is new.
+    /// </summary>
+    public void CheckPreExisting()
+    {
+        if (Exists())
+        {
+            int count = Pids().Count;
+            if (count != 0)
+            {
+                Logging.Log.Warn($"container's cgroup is not empty: {count} process(es) found");
+                Logging.Log.Warn("DEPRECATED: running container in a non-empty cgroup won't be supported in runc 1.2; https://github.com/opencontainers/runc/issues/3132");
+            }
+        }
+        if (IsFrozenItself())
+            throw new RuntimeError("container's cgroup unexpectedly frozen");
+    }
     public abstract void Freeze(bool frozen);
     public abstract bool IsFrozen();
     /// <summary>Removes the cgroup; processes must be gone.</summary>
@@ -67,7 +104,8 @@ public abstract class CgroupManager
     {
         if (paths is null || paths.Count == 0)
             return new V1Manager(new Dictionary<string, string>());
-        return paths.ContainsKey("") ? new V2Manager(paths[""]) : new V1Manager(new Dictionary<string, string>(paths));
+        // "" alone is the v2 cgroup; next to v1 hierarchies it is a hybrid host's unified one.
+        return paths.Count == 1 && paths.TryGetValue("", out var v2) ? new V2Manager(v2) : new V1Manager(new Dictionary<string, string>(paths));
     }
 
     /// <summary>Absolute cgroupsPath: from the hierarchy root; relative or empty (then the id): below runcs's own cgroup.</summary>

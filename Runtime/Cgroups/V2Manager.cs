@@ -66,6 +66,11 @@ public sealed class V2Manager(string path) : CgroupManager
         return pids;
     }
 
+    public override bool Exists() => Directory.Exists(path);
+
+    /// <summary>runc reads cgroup.freeze: "1" is frozen (or freezing, which it waits out).</summary>
+    public override bool IsFrozenItself() => Directory.Exists(path) && ReadFile(path, "cgroup.freeze") == "1";
+
     public override void Freeze(bool frozen)
     {
         if (!Directory.Exists(path))

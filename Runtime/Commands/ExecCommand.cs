@@ -33,6 +33,7 @@ public static class ExecCommand
         // --process file, or else the bundle's current config.json process changed by the flags.
         var spec = container.LoadConfig();
         spec.Process = BuildProcess(c, () => SpecLoader.Load(container.State.Bundle).Process);
+        var subCgroups = Cgroups.SubCgroups.Parse(line.GetStrings("cgroup"));
         Logging.Log.Phase("config loaded");
         bool detach = line.GetBool("detach");
         using var foreground = detach ? null : ForegroundProcess.Prepare(noSubreaper: false);
@@ -42,6 +43,7 @@ public static class ExecCommand
             ConsoleSocket = line.GetString("console-socket"),
             PreserveFds = (int)line.GetUInt("preserve-fds"),
             IgnorePaused = line.GetBool("ignore-paused"),
+            SubCgroups = subCgroups,
         });
         using (io)
         {

@@ -40,12 +40,15 @@ public static class ContainerFactory
         SysctlPolicy.Check(spec);
         new Init.Lsm(Init.HostLsm.Instance).Check(spec.Process!, spec.Linux?.MountLabel);
 
+        // A cgroup made by another tool is checked before anything of the container exists.
+        var cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
+        cgroup.CheckPreExisting();
+
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
-        CgroupManager? cgroup = null;
         InitLauncher? launcher = null;
         ProcessIo? io = null;
-        int fifoFd = -1;
+        int fifoFd = -1, unifiedFd = -1;
         ContainerState state;
         byte[] stateBytes, configBytes;
         try
@@ -63,6 +66,8 @@ public static class ContainerFactory
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
             var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
+            // A hybrid host's unified cgroup is made first: the init is cloned into it.
+            plan.UnifiedCgroupFd = unifiedFd = cgroup.OpenUnified(create: true);
             try
             {
                 launcher = InitLauncher.Start(plan);
@@ -74,13 +79,12 @@ public static class ContainerFactory
             // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
             // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
             // of the container ever runs unlimited.
-            cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
             cgroup.Create();
             cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
             Logging.Log.Phase("cgroup set");
             try
             {
-                using (var join = CgroupJoin.Open(cgroup))
+                using (var join = CgroupJoin.Open(cgroup, joinUnified: !launcher.InUnifiedCgroup, launcher.Pid))
                     launcher.JoinCgroup(join);
                 int consoleFd = io.ConsoleFd;
                 io.CloseChildEnds();
@@ -135,7 +139,7 @@ public static class ContainerFactory
                 LibC.kill(launcher.Pid, 9);
                 Reaper.Wait(launcher.Pid);
             }
-            TryCleanup(() => cgroup?.Destroy());
+            TryCleanup(() => cgroup.Destroy());
             TryCleanup(() => store.Remove(options.Id));
             throw;
         }
@@ -144,6 +148,8 @@ public static class ContainerFactory
             launcher?.Dispose();
             if (fifoFd >= 0)
                 LibC.close(fifoFd);
+            if (unifiedFd >= 0)
+                LibC.close(unifiedFd);
         }
     }
 

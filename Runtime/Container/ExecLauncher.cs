@@ -11,6 +11,8 @@ public sealed class ExecOptions
     public string? ConsoleSocket { get; init; }
     public int PreserveFds { get; init; }
     public bool IgnorePaused { get; init; }
+    /// <summary>`--cgroup`: controller ("" for all) → sub-cgroup of the container's to join, or null.</summary>
+    public Dictionary<string, string>? SubCgroups { get; init; }
 }
 
 /// <summary>
@@ -36,21 +38,36 @@ public static class ExecLauncher
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
         InitLauncher launcher;
+        int unifiedFd = -1;
         try
         {
+            var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
+            // On a hybrid host the process is cloned into the unified cgroup (see LaunchPlan.UnifiedCgroupFd).
+            unifiedFd = cgroup.OpenUnified(create: false);
             launcher = InitLauncher.Start(new LaunchPlan
             {
                 Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
                     .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
                 InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
                 Stdio = io.ChildStdio,
-                Cgroup = container.Cgroup,
+                Cgroup = cgroup,
+                UnifiedCgroupFd = unifiedFd,
             });
+        }
+        catch (CgroupJoin.JoinError e)
+        {
+            io.Dispose();
+            throw new RuntimeError("unable to start container process: " + e.Message, e);
         }
         catch
         {
             io.Dispose();
             throw;
+        }
+        finally
+        {
+            if (unifiedFd >= 0)
+                Sys.LibC.close(unifiedFd);
         }
         using var _ = launcher;
         int consoleFd = io.ConsoleFd;

@@ -27,6 +27,11 @@ public sealed class LaunchPlan
     /// <see cref="InitLauncher.JoinCgroup"/>.
     /// </summary>
     public Cgroups.CgroupManager? Cgroup { get; init; }
+    /// <summary>
+    /// A hybrid host's unified cgroup (an O_PATH fd, the caller's) the first child is cloned
+    /// into, or -1. Moving a process there later would cost an RCU grace period (8-15 ms here).
+    /// </summary>
+    public int UnifiedCgroupFd { get; set; } = -1;
 }
 
 /// <summary>
@@ -36,12 +41,16 @@ public sealed class LaunchPlan
 /// </summary>
 public sealed class InitLauncher : IDisposable
 {
-    private InitLauncher(int pid, SyncChannel channel, int debugFd)
+    private InitLauncher(int pid, SyncChannel channel, int debugFd, bool inUnifiedCgroup)
     {
         Pid = pid;
         Channel = channel;
         _debugFd = debugFd;
+        InUnifiedCgroup = inUnifiedCgroup;
     }
+
+    /// <summary>The init was cloned into <see cref="LaunchPlan.UnifiedCgroupFd"/>; otherwise it joins it with the others.</summary>
+    public bool InUnifiedCgroup { get; }
 
     /// <summary>The init's number for its --debug log fd, or -1.</summary>
     private readonly int _debugFd;
@@ -76,6 +85,7 @@ public sealed class InitLauncher : IDisposable
                 SyncFd = childFd,
                 ExeFd = exeFd,
                 SetgroupsAllowed = 1,
+                CgroupFd = plan.UnifiedCgroupFd,
             };
             for (int i = 0; i < plan.Join.Count; i++)
             {
@@ -101,8 +111,9 @@ public sealed class InitLauncher : IDisposable
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
-            int initPid = FinishSpawn(plan, channel, pid);
-            return new InitLauncher(initPid, channel, debugFd);
+            bool inUnified = args.InCgroup != 0;
+            int initPid = FinishSpawn(plan, channel, pid, inUnified);
+            return new InitLauncher(initPid, channel, debugFd, inUnified);
         }
         catch
         {
@@ -123,7 +134,7 @@ public sealed class InitLauncher : IDisposable
     }
 
     /// <summary>Answers nsexec.c until the init exists: id maps, the final pid.</summary>
-    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid)
+    private static int FinishSpawn(LaunchPlan plan, SyncChannel channel, int firstPid, bool inUnified)
     {
         bool newUser = ((ulong)plan.CloneFlags & Namespaces.CloneNewUser) != 0;
         bool twoStage = plan.Join.Count > 0 || ((ulong)plan.CloneFlags & Namespaces.CloneNewTime) != 0;
@@ -138,7 +149,7 @@ public sealed class InitLauncher : IDisposable
             }
             // The rest of nsexec.c's records come from the final init, which reads nothing
             // before this message: it may go now, while stage 1 joins and forks.
-            using var join = plan.Cgroup is null ? null : CgroupJoin.Open(plan.Cgroup);
+            using var join = plan.Cgroup is null ? null : CgroupJoin.Open(plan.Cgroup, joinUnified: !inUnified, firstPid);
             if (join is { BySelf: true })
                 SendJoin(channel, join, 0);
             if (twoStage)

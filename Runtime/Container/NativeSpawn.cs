@@ -21,6 +21,10 @@ internal static unsafe partial class NativeSpawn
         public int SyncFd;
         public int ExeFd;
         public int SetgroupsAllowed;
+        /// <summary>A cgroup2 directory fd the first child is cloned into, or -1.</summary>
+        public int CgroupFd;
+        /// <summary>Out: 1 when the clone put the child into <see cref="CgroupFd"/>.</summary>
+        public int InCgroup;
         public byte* TimensOffsets;
         public byte** Argv;
         public byte** Envp;

@@ -226,7 +226,7 @@ internal static partial class SpecReader
         {
             switch (name)
             {
-                case "allow": d.Allow = c.Bool(); break;
+                case "allow": d.Allow = c.OptBool() ?? false; break; // Go leaves a bool alone for null
                 case "type": d.Type = c.OptString(); break;
                 case "major": d.Major = c.OptLong(); break;
                 case "minor": d.Minor = c.OptLong(); break;
