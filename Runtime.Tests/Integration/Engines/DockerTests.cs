@@ -337,6 +337,19 @@ public sealed class DockerTests(DockerFixture f)
     }
 
     [Fact]
+    public void Privileged_gets_every_capability_the_host_devices_and_mount()
+    {
+        f.RequireDocker();
+        // A kernel may refuse what --privileged asks for (e.g. a capability it does not have): then
+        // runc fails too, and the scenario cannot run here.
+        var probe = Run("runc", "--rm", "--network", "none", "--privileged", Img, "true");
+        Assert.SkipWhen(probe.ExitCode != 0, "docker run --privileged fails with runc on this machine: " + probe.Stderr.Trim());
+        string seen = Both(rt => EngineHost.Outcome(Run(rt, "--rm", "--network", "none", "--privileged", Img, "sh", "-c",
+            "grep -E 'Cap(Eff|Bnd)' /proc/self/status; grep Seccomp: /proc/self/status; test -e /dev/kmsg && echo host-devices; mkdir /m; mount -t tmpfs t /m && echo mounted")));
+        Assert.Matches(@"^exit 0\nCapEff:\t[0-9a-f]{16}\nCapBnd:\t[0-9a-f]{16}\nSeccomp:\t0\nhost-devices\nmounted\n$", seen);
+    }
+
+    [Fact]
     public void No_new_privileges()
     {
         string seen = Both(rt =>

@@ -107,10 +107,14 @@ public sealed partial class PodmanFixture : IDisposable
     public CommandResult PodmanWith(string runtime, string? stdin, int timeoutMs, params string[] args)
     {
         var r = RuncsBinary.Exec(PodmanCli, [.. GlobalFlags(runtime), .. args], stdin, timeoutMs);
-        foreach (string line in r.Stderr.Split('\n').Where(l => l.Contains("level=error") || l.StartsWith("ERRO[", StringComparison.Ordinal)))
+        foreach (string line in r.Stderr.Split('\n').Where(IsErrorLine))
             _errors.Enqueue(line);
         return r;
     }
+
+    /// <summary>podman's own error lines (logrus text or terminal form) and conmon's (`[conmon:e]`).</summary>
+    private static bool IsErrorLine(string line) =>
+        line.Contains("level=error") || line.StartsWith("ERRO[", StringComparison.Ordinal) || line.Contains("[conmon:e]");
 
     /// <summary>The error lines podman printed (its own and conmon's, which it relays) since <paramref name="mark"/>.</summary>
     public long ErrorCount => _errors.Count;
