@@ -72,6 +72,23 @@ public sealed class DockerTests(DockerFixture f)
         Assert.Equal("missing: exit 127 True\nnot executable: exit 126 True\n", seen);
     }
 
+    [Fact]
+    public void Exec_of_missing_and_non_executable_commands_shows_runc_s_message()
+    {
+        string seen = Both(rt =>
+        {
+            string name = Detached(rt, "xerr", "--network", "none", Img, "sleep", "600");
+            var missing = D("exec", name, "nosuchcommand");
+            var notExec = D("exec", name, "/etc/passwd");
+            Ok(D("rm", "-f", name));
+            // docker 20.10 prints the exec error on stdout, and exits 126 for both.
+            return $"exit {missing.ExitCode}: {(missing.Stdout + missing.Stderr).Trim()}\nexit {notExec.ExitCode}: {(notExec.Stdout + notExec.Stderr).Trim()}\n";
+        }, "executable file not found", "permission denied");
+        Assert.Equal(
+            "exit 126: OCI runtime exec failed: exec failed: unable to start container process: exec: \"nosuchcommand\": executable file not found in $PATH: unknown\n" +
+            "exit 126: OCI runtime exec failed: exec failed: unable to start container process: exec: \"/etc/passwd\": permission denied: unknown\n", seen);
+    }
+
     /// <summary>Runs the docker CLI on a pty of the test (as from a user's terminal) and drives it.</summary>
     private (int Exit, string Transcript) OnTerminal(string[] dockerArgs, Action<HostPty> drive)
     {

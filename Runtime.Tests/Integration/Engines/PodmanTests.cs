@@ -74,6 +74,23 @@ public sealed class PodmanTests(PodmanFixture f)
     }
 
     [Fact]
+    public void Exec_of_missing_and_non_executable_commands_exit_127_and_126_with_the_runtime_error()
+    {
+        string seen = Both(rt =>
+        {
+            string name = Detached(rt, "xerr", "--network", "none", Img, "sleep", "600");
+            var missing = P(rt, "exec", name, "nosuchcommand");
+            var notExec = P(rt, "exec", name, "/etc/passwd");
+            Remove(rt, name);
+            string Shown(CommandResult r) => Regex.Replace(r.Stderr, @"\b" + rt + @"\b", "RUNTIME");
+            return $"exit {missing.ExitCode}: {Shown(missing)}exit {notExec.ExitCode}: {Shown(notExec)}";
+        }, "executable file not found", "permission denied");
+        Assert.Equal(
+            "exit 127: Error: RUNTIME: exec failed: unable to start container process: exec: \"nosuchcommand\": executable file not found in $PATH: OCI runtime attempted to invoke a command that was not found\n" +
+            "exit 126: Error: RUNTIME: exec failed: unable to start container process: exec: \"/etc/passwd\": permission denied: OCI permission denied\n", seen);
+    }
+
+    [Fact]
     public void Without_runtime_supports_json_podman_shows_raw_log_lines()
     {
         // Why the README's containers.conf names runcs in runtime_supports_json: the same binary
