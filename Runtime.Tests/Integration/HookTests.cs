@@ -317,5 +317,38 @@ public sealed class HookTests
         Assert.Equal(RunAndLog("runc", b), ours);
         Assert.Equal(LifecycleLog("runc", b), LifecycleLog("runcs", b));
     }
-}
 
+    /// <summary>
+    /// A hook starts clean, as runc's Go child: its signal mask and ignored signals are runc's
+    /// (the .NET runtime ignores SIGPIPE; glibc's posix_spawn would leave its signals 32 and 33
+    /// ignored), and it has only fds 0-2 (runc's createContainer hooks also get fds of its init).
+    /// </summary>
+    [Fact]
+    public void Hooks_inherit_only_stdio_and_runcs_signal_dispositions()
+    {
+        RequireRunc();
+        // test(1) opens nothing itself: any fd 3-31 it sees is inherited.
+        var noFdAbove2 = new JsonArray("test");
+        for (int fd = 3; fd < 32; fd++)
+        {
+            if (fd > 3)
+                noFdAbove2.Add("-a");
+            noFdAbove2.Add("!");
+            noFdAbove2.Add("-e");
+            noFdAbove2.Add($"/proc/self/fd/{fd}");
+        }
+        JsonArray Probes(string kind, string log) => new(
+            new JsonObject { ["path"] = "/bin/busybox", ["args"] = noFdAbove2.DeepClone() },
+            new JsonObject { ["path"] = "/bin/sh", ["args"] = new JsonArray("sh", "-c", $"echo {kind} $(grep -E '^Sig(Blk|Ign)' /proc/self/status) >> {log}") });
+        using var b = WithHooks(["true"], log => new JsonObject
+        {
+            ["createRuntime"] = Probes("createRuntime", log),
+            ["createContainer"] = Probes("createContainer", log),
+        });
+        var ours = RunAndLog("runcs", b);
+        Assert.Equal(2, ours.Length);
+        b.Config["hooks"]!["createContainer"]!.AsArray().RemoveAt(0); // runc's would fail: it leaks fds
+        b.Save();
+        Assert.Equal(RunAndLog("runc", b), ours);
+    }
+}

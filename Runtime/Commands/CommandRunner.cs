@@ -81,8 +81,14 @@ public static class CommandRunner
             Log.Warn("--criu is ignored: runcs does not implement checkpoint/restore");
     }
 
-    /// <summary>runc prefixes the errors of the verbs that start containers.</summary>
-    private static string Prefix(string verb) => verb is "create" or "run" or "exec" ? $"runcs {verb} failed: " : "";
+    /// <summary>runc prefixes the errors of the verbs that start containers: `runc create failed: `,
+    /// `runc run failed: `, and `exec failed: ` without its name (engines match these texts).</summary>
+    private static string Prefix(string verb) => verb switch
+    {
+        "create" or "run" => $"runcs {verb} failed: ",
+        "exec" => "exec failed: ",
+        _ => "",
+    };
 
     private static int Dispatch(string verb, CommandContext c) => verb switch
     {

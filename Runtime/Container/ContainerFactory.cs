@@ -114,8 +114,16 @@ public static class ContainerFactory
                 {
                     // In the bundle directory: runc's create works there (it chdirs into the bundle).
                     string hookState = CreatingState();
-                    HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState, options.Bundle);
-                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState, options.Bundle);
+                    try
+                    {
+                        HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState, options.Bundle);
+                        HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState, options.Bundle);
+                    }
+                    catch (RuntimeError e)
+                    {
+                        // runc's words: the init is not ready yet (InitProcess words its own errors alike).
+                        throw new RuntimeError("error during container init: " + e.Message, e);
+                    }
                 }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
                 io.StartTerminalForwarding();
             }

@@ -57,11 +57,13 @@ public static class ExecLauncher
         catch (CgroupJoin.JoinError e)
         {
             io.Dispose();
-            throw new RuntimeError("unable to start container process: " + e.Message, e);
+            throw StartFailed(e);
         }
-        catch
+        catch (Exception e)
         {
             io.Dispose();
+            if (e is RuntimeError and not ConfigError)
+                throw StartFailed(e);
             throw;
         }
         finally
@@ -91,12 +93,18 @@ public static class ExecLauncher
             io.StartTerminalForwarding();
             return (launcher.Pid, io);
         }
-        catch
+        catch (Exception e)
         {
             io.Dispose();
             Sys.LibC.kill(launcher.Pid, 9);
             Sys.Reaper.Wait(launcher.Pid);
+            if (e is RuntimeError and not ConfigError)
+                throw StartFailed(e);
             throw;
         }
     }
+
+    /// <summary>runc's wording: `exec failed: unable to start container process: ...` (engines
+    /// read "executable file not found" and "permission denied" in it as exit codes 127 and 126).</summary>
+    private static RuntimeError StartFailed(Exception e) => new("unable to start container process: " + e.Message, e);
 }

@@ -72,11 +72,13 @@ internal static unsafe class HookProcess
             Check(PosixSpawn.posix_spawn_file_actions_addclosefrom_np(actions, 3));
             if (workingDirectory is not null)
                 Check(PosixSpawn.posix_spawn_file_actions_addchdir_np(actions, strings.String(workingDirectory)));
-            // The .NET runtime ignores SIGPIPE, which exec would keep; glibc resets handled
-            // signals itself. No signal blocked, as for a Go child.
+            // The .NET runtime ignores SIGPIPE, which exec would keep, and glibc's child ignores
+            // its own signals 32 and 33 unless told otherwise (sigaddset refuses them: the bits
+            // are set directly); it resets handled signals itself. Nothing blocked, nothing
+            // ignored, as for runc's Go child.
             PosixSpawn.sigemptyset(noSignals);
             PosixSpawn.sigemptyset(defaults);
-            ((ulong*)defaults)[0] = 1UL << (Signals.SIGPIPE - 1);
+            ((ulong*)defaults)[0] = 1UL << (Signals.SIGPIPE - 1) | 1UL << (32 - 1) | 1UL << (33 - 1);
             Check(PosixSpawn.posix_spawnattr_setsigmask(attr, noSignals));
             Check(PosixSpawn.posix_spawnattr_setsigdefault(attr, defaults));
             Check(PosixSpawn.posix_spawnattr_setflags(attr, PosixSpawn.POSIX_SPAWN_SETSIGMASK | PosixSpawn.POSIX_SPAWN_SETSIGDEF));

@@ -15,6 +15,13 @@ namespace Runcs.Init;
 /// </summary>
 public static class InitProcess
 {
+    /// <summary>
+    /// The container's own set-up (rootfs, hooks, console, hostname, sysctls) is under way: runc
+    /// reports what fails before its init is ready as "error during container init: ...", and
+    /// what fails in the process's set-up (caps, user, cwd, the executable) without it.
+    /// </summary>
+    private static bool s_buildingContainer;
+
     public static int Run()
     {
         long entered = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -40,6 +47,8 @@ public static class InitProcess
         catch (Exception e)
         {
             string message = e is RuntimeError ? e.Message : e.ToString();
+            if (s_buildingContainer)
+                message = "error during container init: " + message;
             try
             {
                 channel.Send(SyncChannel.InitError, Encoding.UTF8.GetBytes(message));
@@ -57,6 +66,7 @@ public static class InitProcess
         var spec = request.Spec;
         var process = spec.Process ?? throw new RuntimeError("config has no process");
         var sys = LinuxSyscalls.Instance;
+        s_buildingContainer = !request.IsExec;
         if (!request.IsExec)
         {
             var rootfs = new Rootfs(sys, spec, request.Rootfs, request.InUserNamespace);
@@ -78,6 +88,7 @@ public static class InitProcess
         {
             SetupConsole(request, process, bindDevConsole: false);
         }
+        s_buildingContainer = false;
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality);

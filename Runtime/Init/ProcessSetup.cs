@@ -119,7 +119,7 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         data[0] = (uint)effective; data[1] = (uint)permitted; data[2] = (uint)inheritable;
         data[3] = (uint)(effective >> 32); data[4] = (uint)(permitted >> 32); data[5] = (uint)(inheritable >> 32);
         if (LibC.syscall(SYS_capset, (long)header, (long)data, 0, 0, 0, 0) < 0)
-            throw SysError.Last("capset");
+            throw SysError.Last("unable to apply caps"); // runc's words
         LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         for (int cap = 0; cap <= last; cap++)
             if ((ambient & (1UL << cap)) != 0 && LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)

@@ -156,7 +156,14 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         string cwd = spec.Process?.Cwd ?? "/";
         if (cwd.Length == 0 || cwd == "/")
             return;
-        SecureJoin.MkdirAll(sys, _rootfs, SecureJoin.Resolve(sys, _rootfs, cwd));
+        try
+        {
+            SecureJoin.MkdirAll(sys, _rootfs, SecureJoin.Resolve(sys, _rootfs, cwd));
+        }
+        catch (SysError e)
+        {
+            throw new SysError($"mkdir {cwd}", e.Errno); // runc's words name the path in the container
+        }
     }
 
     /// <summary>Switches "/" to the rootfs and detaches the host's tree.</summary>
