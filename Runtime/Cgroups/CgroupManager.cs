@@ -42,8 +42,8 @@ public abstract class CgroupManager
     /// <summary>
     /// runc's checks of a cgroup that exists before the container (linux.cgroupsPath naming a
     /// cgroup made by another tool): processes in it are a warning, a frozen one an error (its
-    /// init would hang). Runs before anything of the container exists, and costs a failed stat
-    /// and open when the cgroup is new.
+    /// init would hang). Runs before anything of the container exists, and costs two failed
+    /// stats when the cgroup is new.
     /// </summary>
     public void CheckPreExisting()
     {
