@@ -16,7 +16,7 @@ need_packages() {
     if [ "$(id -u)" != 0 ]; then echo "build.sh: please install: ${missing[*]}" >&2; exit 1; fi
     echo "build.sh: installing ${missing[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${APT_INSTALL_FLAGS:-} "${missing[@]}" >/dev/null
 }
 
 build() {
@@ -32,6 +32,10 @@ case "${1:-build}" in
     build) shift || true; build "$@" ;;
     test)
         need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci
+        # The engine suite (Runtime.Tests/Integration/Engines): docker.io 20.10 with iptables for
+        # its bridge; podman 4.3 with conmon, CNI plugins, catatonit (--init, pod infra) and uidmap.
+        # Without recommends: no needrestart, apparmor or buildah pulled in.
+        APT_INSTALL_FLAGS=--no-install-recommends need_packages docker.io iptables podman conmon containernetworking-plugins catatonit uidmap
         build
         set +e
         RUNCS_BINARY="$ROOT/out/runcs" dotnet test Runtime.Tests/Runtime.Tests.csproj -c Debug --logger "console;verbosity=normal" 2>&1 | tee out/test.log
