@@ -18,6 +18,8 @@ public sealed class CreateOptions
     /// <summary>`create` and `run -d`: the process's stdio is the caller's business.</summary>
     public bool Detach { get; init; } = true;
     public string? ConsoleSocket { get; init; }
+    /// <summary>--systemd-cgroup: the cgroup is a systemd unit (<see cref="Cgroups.Systemd.SystemdManager"/>).</summary>
+    public bool SystemdCgroup { get; init; }
 }
 
 /// <summary>
@@ -74,7 +76,9 @@ public static class ContainerFactory
             // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
             // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
             // of the container ever runs unlimited.
-            cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
+            cgroup = options.SystemdCgroup
+                ? Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources())
+                : CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
             cgroup.Create();
             cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
             Logging.Log.Phase("cgroup set");
@@ -169,6 +173,7 @@ public static class ContainerFactory
         Created = DateTimeOffset.UtcNow,
         Annotations = spec.Annotations,
         CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+        UseSystemdCgroup = options.SystemdCgroup,
         Resources = spec.Linux?.Resources,
         NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
         Hooks = spec.Hooks,
