@@ -108,8 +108,6 @@ public static class CommandRunner
 
     private static void CheckGlobalFlags(GlobalOptions global)
     {
-        if (global.SystemdCgroup)
-            throw new RuntimeError("--systemd-cgroup: runcs has no systemd cgroup driver (no systemd on this host); use the cgroupfs driver");
         if (global.Rootless is not ("true" or "false" or "auto"))
             throw new RuntimeError($"invalid value \"{global.Rootless}\" for flag --rootless: true, false or auto");
         if (global.IsSet("criu"))

@@ -26,6 +26,7 @@ public static class CreateCommand
             PreserveFds = (int)line.GetUInt("preserve-fds"),
             Detach = detach,
             ConsoleSocket = line.GetString("console-socket"),
+            SystemdCgroup = line.Global.SystemdCgroup,
         };
     }
 }

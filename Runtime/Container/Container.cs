@@ -20,7 +20,9 @@ public sealed class Container
     {
         _store = store;
         State = state;
-        Cgroup = CgroupManager.FromState(state.CgroupPaths);
+        Cgroup = state.UseSystemdCgroup
+            ? Cgroups.Systemd.SystemdManager.FromState(CgroupManager.FromState(state.CgroupPaths))
+            : CgroupManager.FromState(state.CgroupPaths);
         Probe = new StatusProbe(isFrozen: _ => Cgroup.IsFrozen());
     }
 

@@ -18,6 +18,8 @@ public sealed class CreateOptions
     /// <summary>`create` and `run -d`: the process's stdio is the caller's business.</summary>
     public bool Detach { get; init; } = true;
     public string? ConsoleSocket { get; init; }
+    /// <summary>--systemd-cgroup: the cgroup is a systemd unit (<see cref="Cgroups.Systemd.SystemdManager"/>).</summary>
+    public bool SystemdCgroup { get; init; }
 }
 
 /// <summary>
@@ -40,9 +42,10 @@ public static class ContainerFactory
         SysctlPolicy.Check(spec);
         new Init.Lsm(Init.HostLsm.Instance).Check(spec.Process!, spec.Linux?.MountLabel);
 
-        // A cgroup made by another tool is checked before anything of the container exists.
-        var cgroup = CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
-        cgroup.CheckPreExisting();
+        // A cgroup made by another tool is checked before anything of the container exists
+        // (with --systemd-cgroup, systemd makes it once the init exists).
+        CgroupManager? cgroup = options.SystemdCgroup ? null : CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
+        cgroup?.CheckPreExisting();
 
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
@@ -67,7 +70,7 @@ public static class ContainerFactory
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
             var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
             // A hybrid host's unified cgroup is made first: the init is cloned into it.
-            plan.UnifiedCgroupFd = unifiedFd = cgroup.OpenUnified(create: true);
+            plan.UnifiedCgroupFd = unifiedFd = cgroup?.OpenUnified(create: true) ?? -1;
             try
             {
                 launcher = InitLauncher.Start(plan);
@@ -79,6 +82,8 @@ public static class ContainerFactory
             // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
             // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
             // of the container ever runs unlimited.
+            // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
+            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
             cgroup.Create();
             cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
             Logging.Log.Phase("cgroup set");
@@ -147,7 +152,7 @@ public static class ContainerFactory
                 LibC.kill(launcher.Pid, 9);
                 Reaper.Wait(launcher.Pid);
             }
-            TryCleanup(() => cgroup.Destroy());
+            TryCleanup(() => cgroup?.Destroy());
             TryCleanup(() => store.Remove(options.Id));
             throw;
         }
@@ -184,6 +189,7 @@ public static class ContainerFactory
         Created = DateTimeOffset.UtcNow,
         Annotations = spec.Annotations,
         CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
+        UseSystemdCgroup = options.SystemdCgroup,
         Resources = spec.Linux?.Resources,
         NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
         Hooks = spec.Hooks,
