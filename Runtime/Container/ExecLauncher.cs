@@ -44,6 +44,7 @@ public static class ExecLauncher
                     .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
                 InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
                 Stdio = io.ChildStdio,
+                PreserveFds = options.PreserveFds,
                 Cgroup = container.Cgroup,
             });
         }

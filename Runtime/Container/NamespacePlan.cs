@@ -7,7 +7,7 @@ namespace Runcs.Container;
 /// <summary>Turns linux.namespaces (and the id maps, time offsets) into a <see cref="LaunchPlan"/>.</summary>
 public static class NamespacePlan
 {
-    public static LaunchPlan For(Spec spec, List<int> inheritFds, int[] stdio)
+    public static LaunchPlan For(Spec spec, List<int> inheritFds, int[] stdio, int preserveFds)
     {
         var namespaces = spec.Linux?.Namespaces ?? [];
         if (!namespaces.Any(n => n.Type == "mount"))
@@ -33,6 +33,7 @@ public static class NamespacePlan
             TimeOffsets = (flags & Namespaces.CloneNewTime) != 0 ? TimeOffsets(spec) : null,
             InheritFds = inheritFds,
             Stdio = stdio,
+            PreserveFds = preserveFds,
         };
     }
 

@@ -21,6 +21,7 @@ internal static unsafe partial class NativeSpawn
         public int SyncFd;
         public int ExeFd;
         public int SetgroupsAllowed;
+        public int PreserveFds;
         public byte* TimensOffsets;
         public byte** Argv;
         public byte** Envp;
@@ -44,6 +45,8 @@ internal static unsafe partial class NativeSpawn
         10 => "exec runcs init",
         11 => "wait for the cgroup",
         12 => "join cgroup",
+        13 => "close runcs's fds",
+        14 => "setsid",
         _ => $"step {step}",
     };
 }
