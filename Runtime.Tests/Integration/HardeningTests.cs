@@ -174,6 +174,39 @@ public sealed class HardeningTests
         Assert.Equal(Shape(theirs), Shape(ours));
     }
 
+    /// <summary>
+    /// Item 1's consequence: `exec`'s init is exec'd before it joins the container's user
+    /// namespace, so it cannot write its own /proc files there; oom_score_adj is written by
+    /// runcs, as runc's nsexec writes it from outside. The same value as runc's, in run and exec.
+    /// </summary>
+    [Fact]
+    public void Exec_into_a_user_namespace_container_gets_its_oom_score_adj_as_runc()
+    {
+        using var b = new Bundle(["sleep", "30"]);
+        b.Config["process"]!["oomScoreAdj"] = 123;
+        b.Config["linux"]!["namespaces"]!.AsArray().Add(new JsonObject { ["type"] = "user" });
+        b.Config["linux"]!["uidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 200000, ["size"] = 65536 });
+        b.Config["linux"]!["gidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 200000, ["size"] = 65536 });
+        b.Save();
+        foreach (var (runtime, root, id) in new[] { (RuncsBinary.Path, b.StateRoot, b.Id), (Runc, b.StateRoot + "-runc", b.Id + "r") })
+        {
+            if (runtime == Runc && !File.Exists(Runc))
+                continue;
+            var run = RuncsBinary.Exec(runtime, ["--root", root, "run", "-d", "--bundle", b.Dir, id]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            try
+            {
+                var x = RuncsBinary.Exec(runtime, ["--root", root, "exec", id, "cat", "/proc/self/oom_score_adj", "/proc/1/oom_score_adj"]);
+                Assert.True(x.ExitCode == 0, $"{runtime}: {x}");
+                Assert.Equal("123\n123\n", x.Stdout);
+            }
+            finally
+            {
+                RuncsBinary.Exec(runtime, ["--root", root, "delete", "--force", id]);
+            }
+        }
+    }
+
     /// <summary>Makes a v1 cgroup (pids hierarchy) holding a process that is not the container's.</summary>
     private static (Process Stranger, string Dir) StrangerCgroup(string name)
     {

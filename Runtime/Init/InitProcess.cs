@@ -80,7 +80,7 @@ public static class InitProcess
         }
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
-        KernelAttributes.Apply(process, spec.Linux?.Personality);
+        KernelAttributes.Apply(process, spec.Linux?.Personality, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
         // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it before the
         // user switch, as runc does. With it, load as late as possible (just before exec),
