@@ -188,6 +188,8 @@ public sealed class HardeningTests
         b.Config["linux"]!["uidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 200000, ["size"] = 65536 });
         b.Config["linux"]!["gidMappings"] = new JsonArray(new JsonObject { ["containerID"] = 0, ["hostID"] = 200000, ["size"] = 65536 });
         b.Save();
+        RuncsBinary.Exec("/bin/chown", ["-R", "-h", "200000:200000", b.Rootfs]);
+        File.SetUnixFileMode(b.Dir, (UnixFileMode)Convert.ToInt32("755", 8));
         foreach (var (runtime, root, id) in new[] { (RuncsBinary.Path, b.StateRoot, b.Id), (Runc, b.StateRoot + "-runc", b.Id + "r") })
         {
             if (runtime == Runc && !File.Exists(Runc))
@@ -419,7 +421,7 @@ public sealed class HardeningTests
             }).ToList();
 
     /// <summary>
-    /// Item 5: `create` killed with SIGKILL at random moments (HARDENING_KILL_RUNS times, 30 by
+    /// Item 5: `create` and `run -d` killed with SIGKILL at random moments (HARDENING_KILL_RUNS times, 30 by
     /// default; the issue's run is 100), then `delete --force`: it always finishes, and nothing
     /// is left (state, cgroup, process). A container killed before its state.json existed is
     /// listed by `list` until deleted.
@@ -447,7 +449,8 @@ public sealed class HardeningTests
                 RedirectStandardInput = true,
                 UseShellExecute = false,
             };
-            foreach (string a in (string[])["--root", b.StateRoot, "create", "--bundle", b.Dir, id])
+            string[] verb = i % 2 == 0 ? ["create"] : ["run", "-d"];
+            foreach (string a in (string[])["--root", b.StateRoot, .. verb, "--bundle", b.Dir, id])
                 info.ArgumentList.Add(a);
             using var create = RuncsBinary.Start(info);
             // A kill at a random moment of the create (a fixed point would test one phase only).
