@@ -281,14 +281,25 @@ public sealed class StateStoreTests : IDisposable
         store.Create("run");
         var s = NewState("run");
         store.Save(s);
+        store.Create("zz-bad");
+        File.WriteAllText(store.StateFile("zz-bad"), "{ not json");
+        // A create killed before it wrote state.json: listed as stopped (runc skips it), unless
+        // a create in progress holds its lock.
         store.Create("zz-empty");
+        store.Create("zz-locked");
+        using var creating = store.Lock("zz-locked");
         var proc = new FakeProc { [1234] = new ProcStat('S', 987654321) };
         var warnings = new StringWriter();
 
         var entries = store.Snapshot(new StatusProbe(proc), warnings);
 
-        Assert.Equal("load container zz-empty: container does not exist\n", warnings.ToString().Replace("\r\n", "\n"));
-        var e = Assert.Single(entries);
+        Assert.StartsWith("load container zz-bad: unable to parse ", warnings.ToString());
+        Assert.Contains("load container zz-locked: container does not exist\n", warnings.ToString().Replace("\r\n", "\n"));
+        Assert.Equal(2, entries.Count);
+        Assert.Equal("zz-empty", entries[1].State.Id);
+        Assert.Equal(ContainerStatus.Stopped, entries[1].Status);
+        Assert.Equal(0, entries[1].Pid);
+        var e = entries[0];
         Assert.Equal("run", e.State.Id);
         Assert.Equal(ContainerStatus.Running, e.Status);
         Assert.Equal(1234, e.Pid);
@@ -296,7 +307,7 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(e.Owner, store.OwnerOf("run"));
 
         proc.Clear(); // init died
-        e = Assert.Single(store.Snapshot(new StatusProbe(proc)));
+        e = store.Snapshot(new StatusProbe(proc))[0];
         Assert.Equal(ContainerStatus.Stopped, e.Status);
         Assert.Equal(0, e.Pid);
     }

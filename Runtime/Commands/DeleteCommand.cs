@@ -22,11 +22,15 @@ public static class DeleteCommand
         {
             container = c.Load();
         }
-        catch (RuntimeError) when (force)
+        catch (RuntimeError e) when (e.Message == StateStore.ErrNotExist)
         {
-            // A directory without a readable state (a crash mid-create): force cleans it up.
-            c.Store.Remove(c.Id);
-            return 0;
+            // No state.json: a create killed before it wrote one. As runc, the directory goes
+            // (an error without --force); runcs also removes the cgroups config.bin names. An
+            // unreadable state.json is an error and stays, as in runc: its init may be alive.
+            Runcs.Container.Container.RemoveUnrecorded(c.Store, c.Id);
+            if (force)
+                return 0;
+            throw;
         }
         container.Delete(force);
         return 0;

@@ -191,12 +191,12 @@ public sealed class Container
             case ContainerStatus.Stopped:
                 break;
             case ContainerStatus.Created:
-                KillAndWait();
+                KillInitAndWait();
                 break;
             default:
                 if (!force)
                     throw new RuntimeError($"cannot delete container {Id} that is not stopped: {status.ToRuncString()}");
-                KillAndWait();
+                KillInitAndWait();
                 break;
         }
         Destroy();
@@ -215,18 +215,68 @@ public sealed class Container
             Thread.Sleep(1);
     }
 
-    /// <summary>Removes what the container holds on the host: its cgroup and its state directory.</summary>
+    /// <summary>
+    /// runc's delete: SIGKILL to the init only (the cgroup may hold processes that are not the
+    /// container's), thawed if frozen (a frozen task cannot die), then up to 10 s for it to go.
+    /// </summary>
+    private void KillInitAndWait()
+    {
+        if (IsInitAlive)
+            LibC.kill(State.InitPid, 9);
+        if (Cgroup.IsFrozen())
+            Cgroup.Freeze(false);
+        var deadline = Environment.TickCount64 + 10_000;
+        while (IsInitAlive && Environment.TickCount64 < deadline)
+            Thread.Sleep(1);
+    }
+
+    /// <summary>
+    /// Removes what the container holds on the host: its cgroup and its state directory. As
+    /// runc's destroy: the cgroup is swept only when the container has no pid namespace of its
+    /// own (its processes can outlive the init); with one, the kernel ended them with the init,
+    /// and anything else in the cgroup is not the container's. A cgroup that cannot be removed
+    /// (a process of someone else's in it) is an error, after the state is gone.
+    /// </summary>
     public void Destroy()
     {
-        // Processes of a container without its own pid namespace can outlive the init.
-        for (int i = 0; i < 100 && Cgroup.Pids().Count > 0; i++)
+        if (!State.OwnPidNamespace)
+            for (int i = 0; i < 100 && Cgroup.Pids().Count > 0; i++)
+            {
+                SignalAll(9);
+                Thread.Sleep(5);
+            }
+        RuntimeError? cgroupError = null;
+        try
         {
-            SignalAll(9);
-            Thread.Sleep(5);
+            Cgroup.Destroy();
         }
-        Cgroup.Destroy();
+        catch (RuntimeError e)
+        {
+            cgroupError = e;
+        }
         HookRunner.RunWarnOnly("poststop", State.Hooks?.Poststop, HookState("stopped"));
         _store.Remove(Id);
+        if (cgroupError is not null)
+            throw cgroupError;
+    }
+
+    /// <summary>
+    /// A container directory without state.json: `create` was killed before it wrote one.
+    /// Its init died with that runcs (PR_SET_PDEATHSIG until the state is written); what may
+    /// be left are the cgroups, named by the config.bin written before they were made.
+    /// </summary>
+    public static void RemoveUnrecorded(StateStore store, string id)
+    {
+        try
+        {
+            if (store.ReadConfig(id) is { } config)
+                CgroupManager.ForNew(SpecCodec.Decode(config).Linux?.CgroupsPath, id).Destroy();
+        }
+        catch (Exception e) // best effort: the directory goes in any case
+        {
+            Logging.Log.Warn($"container {id} killed during create: {e.Message}");
+        }
+        store.Remove(id);
     }
 
     public void Pause()

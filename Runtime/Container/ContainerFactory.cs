@@ -40,6 +40,7 @@ public static class ContainerFactory
         Logging.Log.Phase("config loaded");
         ResolveBindSources(spec, options.Bundle);
         SysctlPolicy.Check(spec);
+        RefuseHostCgroup(spec.Linux?.CgroupsPath);
         new Init.Lsm(Init.HostLsm.Instance).Check(spec.Process!, spec.Linux?.MountLabel);
 
         // A cgroup made by another tool is checked before anything of the container exists
@@ -53,7 +54,7 @@ public static class ContainerFactory
         ProcessIo? io = null;
         int fifoFd = -1, unifiedFd = -1;
         ContainerState state;
-        byte[] stateBytes, configBytes;
+        byte[] stateBytes;
         try
         {
             string fifo = Path.Combine(dir, StatusProbe.ExecFifoName);
@@ -68,7 +69,8 @@ public static class ContainerFactory
 
             var (rootUid, rootGid) = RootIds(spec);
             io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
-            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio);
+            int preserveFds = options.PreserveFds + SocketActivation(spec);
+            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio, preserveFds);
             // A hybrid host's unified cgroup is made first: the init is cloned into it.
             plan.UnifiedCgroupFd = unifiedFd = cgroup?.OpenUnified(create: true) ?? -1;
             try
@@ -82,6 +84,10 @@ public static class ContainerFactory
             // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
             // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
             // of the container ever runs unlimited.
+            // config.bin before the cgroup: a create killed from here on leaves a directory
+            // that names its cgroups, which `delete --force` removes (the init dies with runcs
+            // until state.json is written).
+            store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
             cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
             cgroup.Create();
@@ -101,7 +107,7 @@ public static class ContainerFactory
                     NoPivot = options.NoPivot,
                     FifoFd = fifoFd,
                     ConsoleFd = consoleFd,
-                    PreserveFds = options.PreserveFds + SocketActivation(spec),
+                    PreserveFds = preserveFds,
                     InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
                     Seccomp = seccomp,
                     Spec = spec,
@@ -111,7 +117,6 @@ public static class ContainerFactory
                 io.StartPipeForwarding();
                 state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
                 stateBytes = StateStore.Serialize(state);
-                configBytes = SpecCodec.Encode(spec);
                 int initPid = launcher.Pid;
                 string CreatingState() =>
                     HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
@@ -137,8 +142,15 @@ public static class ContainerFactory
                 throw StartFailed(e, spec, cgroup);
             }
 
-            store.Write(options.Id, StateStore.ConfigFileName, configBytes);
             store.Write(options.Id, stateBytes);
+            try
+            {
+                launcher.Channel.Send(SyncChannel.Committed);
+            }
+            catch (SysError)
+            {
+                // The init died since it was ready: the container is recorded, and stopped.
+            }
             Logging.Log.Phase("state written");
             if (options.PidFile is not null)
                 WritePidFile(options.PidFile, launcher.Pid);
@@ -192,6 +204,7 @@ public static class ContainerFactory
         UseSystemdCgroup = options.SystemdCgroup,
         Resources = spec.Linux?.Resources,
         NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
+        OwnPidNamespace = spec.Linux?.FindNamespace("pid") is { } pid && string.IsNullOrEmpty(pid.Path),
         Hooks = spec.Hooks,
     };
 
@@ -206,6 +219,24 @@ public static class ContainerFactory
         var process = spec.Process!;
         process.Env = [.. process.Env ?? [], $"LISTEN_FDS={count}", "LISTEN_PID=1"];
         return count;
+    }
+
+    /// <summary>
+    /// A cgroupsPath that resolves to the hierarchy's root ("/", "/a/..") or, relative, to
+    /// runcs's own cgroup (".", "a/..") would put the container among the host's processes,
+    /// which its limits, `kill --all`, `pause` and a sweep at `delete` would then reach.
+    /// </summary>
+    private static void RefuseHostCgroup(string? cgroupsPath)
+    {
+        if (string.IsNullOrEmpty(cgroupsPath) || cgroupsPath.Contains(':'))
+            return; // the id, or systemd's form (refused by the cgroup code)
+        int depth = 0;
+        foreach (string part in cgroupsPath.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            depth = part switch { "." => depth, ".." => Math.Max(0, depth - 1), _ => depth + 1 };
+        if (depth == 0)
+            throw new ConfigError(SpecLoader.ConfigFileName, "linux.cgroupsPath", cgroupsPath.StartsWith('/')
+                ? $"\"{cgroupsPath}\" is the root cgroup: a container needs a cgroup of its own"
+                : $"\"{cgroupsPath}\" is runcs's own cgroup: a container needs a cgroup of its own");
     }
 
     /// <summary>The host uid/gid of the container's root: what its stdio pipes belong to.</summary>

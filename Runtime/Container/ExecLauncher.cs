@@ -53,6 +53,7 @@ public static class ExecLauncher
                 Stdio = io.ChildStdio,
                 Cgroup = cgroup,
                 UnifiedCgroupFd = unifiedFd,
+                PreserveFds = options.PreserveFds,
             });
         }
         catch (Exception e)
@@ -72,6 +73,10 @@ public static class ExecLauncher
         io.CloseChildEnds();
         try
         {
+            // As runc's nsexec, from outside: the init, non-dumpable since its exec in runcs's
+            // user namespace, may not write its own /proc files from a joined one.
+            if (process.OomScoreAdj is int oom)
+                Sys.LinuxSyscalls.Instance.WriteFile($"/proc/{launcher.Pid}/oom_score_adj", oom.ToString(System.Globalization.CultureInfo.InvariantCulture));
             launcher.SendRequest(new InitRequest
             {
                 IsExec = true,

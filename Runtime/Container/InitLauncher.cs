@@ -18,6 +18,8 @@ public sealed class LaunchPlan
     public string? TimeOffsets { get; init; }
     /// <summary>Fds the init inherits besides the sync socket.</summary>
     public List<int> InheritFds { get; init; } = [];
+    /// <summary>How many fds from 3 on the init inherits as they are (--preserve-fds, socket activation).</summary>
+    public int PreserveFds { get; init; }
     /// <summary>Fds that become the init's 0, 1 and 2; -1 leaves runcs's own.</summary>
     public int[] Stdio { get; init; } = [-1, -1, -1];
     /// <summary>
@@ -86,6 +88,7 @@ public sealed class InitLauncher : IDisposable
                 ExeFd = exeFd,
                 SetgroupsAllowed = 1,
                 CgroupFd = plan.UnifiedCgroupFd,
+                PreserveFds = plan.PreserveFds,
             };
             for (int i = 0; i < plan.Join.Count; i++)
             {

@@ -7,7 +7,7 @@ namespace Runcs.Container;
 /// <summary>Turns linux.namespaces (and the id maps, time offsets) into a <see cref="LaunchPlan"/>.</summary>
 public static class NamespacePlan
 {
-    public static LaunchPlan For(Spec spec, List<int> inheritFds, int[] stdio)
+    public static LaunchPlan For(Spec spec, List<int> inheritFds, int[] stdio, int preserveFds)
     {
         var namespaces = spec.Linux?.Namespaces ?? [];
         // No mount namespace is allowed (the init then makes no mounts), but masking needs one, as in runc.
@@ -35,6 +35,7 @@ public static class NamespacePlan
             TimeOffsets = (flags & Namespaces.CloneNewTime) != 0 ? TimeOffsets(spec) : null,
             InheritFds = inheritFds,
             Stdio = stdio,
+            PreserveFds = preserveFds,
         };
     }
 

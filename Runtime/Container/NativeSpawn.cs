@@ -25,6 +25,7 @@ internal static unsafe partial class NativeSpawn
         public int CgroupFd;
         /// <summary>Out: 1 when the clone put the child into <see cref="CgroupFd"/>.</summary>
         public int InCgroup;
+        public int PreserveFds;
         public byte* TimensOffsets;
         public byte** Argv;
         public byte** Envp;
@@ -48,6 +49,8 @@ internal static unsafe partial class NativeSpawn
         10 => "exec runcs init",
         11 => "wait for the cgroup",
         12 => "join cgroup",
+        13 => "close runcs's fds",
+        14 => "setsid",
         _ => $"step {step}",
     };
 }

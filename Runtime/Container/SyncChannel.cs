@@ -15,6 +15,8 @@ public sealed unsafe class SyncChannel : IDisposable
     // Between parent and init (managed stages).
     public const byte Config = (byte)'C', Ready = (byte)'R', InitError = (byte)'X', MapsWritten = (byte)'G',
         CgroupJoined = (byte)'J',
+        // create: state.json is written, runcs lets go of the init (which then disarms PR_SET_PDEATHSIG).
+        Committed = (byte)'K',
         RunCreateRuntimeHooks = (byte)'H', HooksDone = (byte)'h',
         // value: the number of the seccomp notify listener fd in the init, for pidfd_getfd.
         SeccompListener = (byte)'F', SeccompListenerTaken = (byte)'f';

@@ -118,7 +118,7 @@ public static class InitProcess
         s_buildingContainer = false;
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
-        KernelAttributes.Apply(process, spec.Linux?.Personality);
+        KernelAttributes.Apply(process, spec.Linux?.Personality, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
         // Again, for what the init opened itself (pty, mount fds): the profile may deny close_range.
         InheritedFds.MarkCloseOnExec(request.PreserveFds);
@@ -146,7 +146,14 @@ public static class InitProcess
         if (seccomp is not null && noNewPrivileges)
             InstallSeccomp(seccomp, channel);
 
+        // nsexec.c armed PR_SET_PDEATHSIG (a runcs killed while the init boots takes it along);
+        // from here runcs may exit at any time. A `create` killed before state.json names the
+        // init must not leave it behind: it waits for runcs's word that the state is written,
+        // and the channel's EOF ends it if runcs dies first.
+        LibC.prctl(1 /* PR_SET_PDEATHSIG */, 0, 0, 0, 0);
         channel.Send(SyncChannel.Ready);
+        if (!request.IsExec && channel.Receive().Tag != SyncChannel.Committed)
+            throw new RuntimeError("runcs went away before the container was recorded");
         channel.Dispose();
         int fifo = request.FifoFd >= 0 ? WaitForStart(request.FifoFd) : -1;
         if (!request.IsExec) // as runc: an exec'd process is not the container's start

@@ -13,9 +13,11 @@ public static unsafe class KernelAttributes
 {
     private const long SYS_personality = 135, SYS_sched_setaffinity = 203, SYS_ioprio_set = 251, SYS_sched_setattr = 314;
 
-    public static void Apply(Process process, LinuxPersonality? personality)
+    /// <param name="oomScoreSet">`exec`: runcs has written oom_score_adj (the init, non-dumpable
+    /// since its exec in runcs's user namespace, may not write its own /proc files in a joined one).</param>
+    public static void Apply(Process process, LinuxPersonality? personality, bool oomScoreSet = false)
     {
-        if (process.OomScoreAdj is int oom)
+        if (process.OomScoreAdj is int oom && !oomScoreSet)
             LinuxSyscalls.Instance.WriteFile("/proc/self/oom_score_adj", oom.ToString(CultureInfo.InvariantCulture));
         if (personality is not null)
             SetPersonality(personality);

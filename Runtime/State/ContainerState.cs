@@ -62,6 +62,13 @@ public sealed class ContainerState
     /// <summary>Namespace type (e.g. "pid", "net", "mnt") → /proc/&lt;pid&gt;/ns/&lt;x&gt; path or a bind-mounted path.</summary>
     public Dictionary<string, string>? NamespacePaths { get; set; }
 
+    /// <summary>
+    /// The init made its own pid namespace (not joined by path): killing it ends every process
+    /// of the container, so `delete` leaves the rest of the cgroup alone, as runc. False in a
+    /// state written before this field: the cgroup is swept then.
+    /// </summary>
+    public bool OwnPidNamespace { get; set; }
+
     public bool Rootless { get; set; }
 
     public bool UseSystemdCgroup { get; set; }

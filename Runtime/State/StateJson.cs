@@ -30,6 +30,7 @@ internal static class StateJson
         CompactJson.StringMap(w, "cgroupPaths", s.CgroupPaths);
         WriteRaw(w, "resources", s.ResourcesJson);
         CompactJson.StringMap(w, "namespacePaths", s.NamespacePaths);
+        w.WriteBoolean("ownPidNamespace", s.OwnPidNamespace);
         w.WriteBoolean("rootless", s.Rootless);
         w.WriteBoolean("useSystemdCgroup", s.UseSystemdCgroup);
         WriteRaw(w, "hooks", s.HooksJson);
@@ -70,6 +71,7 @@ internal static class StateJson
                 case "cgrouppaths": s.CgroupPaths = c.OptStringMap(); break;
                 case "resources": s.ResourcesJson = c.OptRawValue(); break;
                 case "namespacepaths": s.NamespacePaths = c.OptStringMap(); break;
+                case "ownpidnamespace": s.OwnPidNamespace = c.Bool(); break;
                 case "rootless": s.Rootless = c.Bool(); break;
                 case "usesystemdcgroup": s.UseSystemdCgroup = c.Bool(); break;
                 case "hooks": s.HooksJson = c.OptRawValue(); break;

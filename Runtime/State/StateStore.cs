@@ -26,6 +26,9 @@ public sealed class StateStore
 
     private const int LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
 
+    /// <summary>state.json and config.bin are runcs's own: never followed through a symlink, regular, at most this long.</summary>
+    public const int MaxFileBytes = 64 << 20;
+
     public StateStore(string root)
     {
         if (string.IsNullOrEmpty(root))
@@ -118,7 +121,7 @@ public sealed class StateStore
         byte[] data;
         try
         {
-            data = SmallFile.ReadAllBytes(file);
+            data = SmallFile.ReadRegular(file, MaxFileBytes, noFollow: true);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -164,11 +167,15 @@ public sealed class StateStore
     {
         try
         {
-            return SmallFile.ReadAllBytes(Path.Combine(ContainerDir(id), ConfigFileName));
+            return SmallFile.ReadRegular(Path.Combine(ContainerDir(id), ConfigFileName), MaxFileBytes, noFollow: true);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RuntimeError($"open {Path.Combine(ContainerDir(id), ConfigFileName)}: {e.Message}", e);
         }
     }
 
@@ -285,6 +292,14 @@ public sealed class StateStore
             {
                 state = Load(name);
             }
+            catch (RuntimeError e) when (e.Message == ErrNotExist && IsValidId(name) && !BeingCreated(name))
+            {
+                // A create killed before it wrote state.json: shown stopped, so that it is seen
+                // and deleted (runc skips such a directory with a warning).
+                state = new ContainerState { Id = name, Created = DateTimeOffset.FromUnixTimeSeconds(st.MtimeSeconds) };
+                entries.Add(new ListEntry(state, ContainerStatus.Stopped, 0, owner));
+                continue;
+            }
             catch (RuntimeError e)
             {
                 warnings?.WriteLine($"load container {name}: {e.Message}");
@@ -294,6 +309,20 @@ public sealed class StateStore
             entries.Add(new ListEntry(state, status, StatusProbe.VisiblePid(state, status), owner));
         }
         return entries;
+    }
+
+    /// <summary>A create in progress holds the container's lock (a killed one released it).</summary>
+    private bool BeingCreated(string id)
+    {
+        try
+        {
+            using var held = TryLock(id);
+            return held is null;
+        }
+        catch (RuntimeError)
+        {
+            return true; // gone meanwhile: nothing to show
+        }
     }
 
     /// <summary>Owner name of &lt;root&gt;/&lt;id&gt; as `runc list` shows it ("root", or "#UID" if not in /etc/passwd).</summary>

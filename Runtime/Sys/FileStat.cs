@@ -20,6 +20,7 @@ public static unsafe class FileStat
         [FieldOffset(32)] public uint Gid;
         [FieldOffset(40)] public ulong Rdev;
         [FieldOffset(48)] public long Size;
+        [FieldOffset(88)] public long MtimeSeconds;
     }
 
     /// <summary>lstat; false when the path does not exist (other errors throw).</summary>

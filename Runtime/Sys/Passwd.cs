@@ -11,6 +11,9 @@ public static class Passwd
 {
     public const string DefaultFile = "/etc/passwd";
 
+    /// <summary>A larger /etc/passwd is treated as unreadable (runc's line scanner gives up on a 64 KiB line).</summary>
+    public const int MaxFileBytes = 16 << 20;
+
     /// <summary>The fields of one passwd line runcs uses; Home is "" when the line has none.</summary>
     public sealed record Entry(string Name, long Uid, string Home);
 
@@ -38,7 +41,9 @@ public static class Passwd
         string[] lines;
         try
         {
-            lines = SmallFile.ReadAllLines(file);
+            // The container's file: a symlink to /dev/zero or a FIFO there must not hang or
+            // exhaust the init. Symlinks are followed (inside the container's root).
+            lines = SmallFile.SplitLines(System.Text.Encoding.UTF8.GetString(SmallFile.ReadRegular(file, MaxFileBytes, noFollow: false)));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -46,12 +46,62 @@ public static unsafe class SmallFile
         }
     }
 
+    /// <summary>
+    /// A file someone else may have put in runcs's way (its own state files, a container's
+    /// /etc/passwd): it must be a regular file (a FIFO, /dev/zero or a directory is refused;
+    /// O_NONBLOCK keeps a FIFO's open from blocking), at most <paramref name="maxBytes"/> long,
+    /// and with <paramref name="noFollow"/> not a symlink. Refusals are IOExceptions that say why.
+    /// </summary>
+    public static byte[] ReadRegular(string path, int maxBytes, bool noFollow)
+    {
+        var flags = OpenFlags.O_RDONLY | OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | (noFollow ? OpenFlags.O_NOFOLLOW : 0);
+        int fd = LibC.open(path, flags, 0);
+        if (fd < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw errno == Errno.ELOOP ? new IOException($"{path}: is a symlink", errno) : ToException(path, errno);
+        }
+        try
+        {
+            var st = FileStat.Fstat(fd);
+            if (FileStat.KindOf(st.Mode) != FileKind.Regular)
+                throw new IOException($"{path}: not a regular file");
+            if (st.Size > maxBytes)
+                throw new IOException($"{path}: larger than {maxBytes} bytes");
+            byte[] buffer = new byte[st.Size + 1];
+            int length = 0;
+            while (length < buffer.Length)
+            {
+                nint n;
+                fixed (byte* p = buffer)
+                    n = LibC.read(fd, p + length, buffer.Length - length);
+                if (n < 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    if (errno == Errno.EINTR)
+                        continue;
+                    throw ToException(path, errno);
+                }
+                if (n == 0)
+                    return buffer.AsSpan(0, length).ToArray();
+                length += (int)n;
+            }
+            throw new IOException($"{path}: grew while it was read"); // more than its size said
+        }
+        finally
+        {
+            LibC.close(fd);
+        }
+    }
+
     public static string ReadAllText(string path) => Encoding.UTF8.GetString(ReadAllBytes(path));
 
     /// <summary>As File.ReadAllLines: split on \n (a \r before it dropped), no empty last line.</summary>
-    public static string[] ReadAllLines(string path)
+    public static string[] ReadAllLines(string path) => SplitLines(ReadAllText(path));
+
+    /// <summary>Lines as <see cref="ReadAllLines"/> cuts them.</summary>
+    public static string[] SplitLines(string text)
     {
-        string text = ReadAllText(path);
         if (text.EndsWith('\n'))
             text = text[..^1];
         if (text.Length == 0)

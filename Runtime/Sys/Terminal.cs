@@ -49,7 +49,8 @@ public static unsafe class Terminal
     /// <summary>Makes the pty slave the calling process's controlling terminal and its stdio.</summary>
     public static void BecomeControllingTerminal(string slavePath)
     {
-        if (LibC.setsid() < 0)
+        // nsexec.c made every container process a session leader already (EPERM here).
+        if (LibC.setsid() < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.EPERM)
             throw SysError.Last("setsid");
         int slave = LibC.open(slavePath, OpenFlags.O_RDWR, 0);
         if (slave < 0)
