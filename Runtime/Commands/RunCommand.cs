@@ -15,8 +15,8 @@ public static class RunCommand
         var (container, io) = ContainerFactory.Create(c.Store, options);
         using var _ = io;
         // runc's run works in the bundle directory: poststop hooks run there. Every path of the
-        // command line is used by now.
-        Directory.SetCurrentDirectory(options.Bundle);
+        // command line is used by now; if the bundle cannot be entered, they run where runcs does.
+        Sys.LibC.chdir(options.Bundle);
         try
         {
             container.Start();

@@ -24,6 +24,10 @@ internal static unsafe class HookProcess
     public static Result Run(string path, IReadOnlyList<string> argv, IReadOnlyList<string> env,
         string? workingDirectory, byte[] stdin, int timeoutMs)
     {
+        // A C string ends at NUL: Go refuses such an argument (EINVAL) instead of cutting it short.
+        if (path.Contains('\0') || argv.Any(a => a.Contains('\0')) || env.Any(e => e.Contains('\0')) ||
+            workingDirectory?.Contains('\0') == true)
+            throw new RuntimeError($"fork/exec {path.Replace("\0", "")}: {SysError.Describe(Errno.EINVAL)}");
         // [0] stdin read, [1] stdin write, [2] stdout read, [3] stdout write, [4] stderr read, [5] stderr write
         int* fds = stackalloc int[6];
         for (int i = 0; i < 6; i++)
