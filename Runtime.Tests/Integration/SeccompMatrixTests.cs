@@ -132,4 +132,20 @@ public sealed class SeccompMatrixTests
         Assert.Contains("\"status\":\"created\"", File.ReadAllText(Path.Combine(b.Dir, "state.json")));
         Assert.Equal("Seccomp:\t2\n", File.ReadAllText(Path.Combine(b.Dir, "seccomp")));
     }
+
+    [Theory]
+    [InlineData("SCMP_ARCH_X86_64", "errno 38\n")]
+    [InlineData("SCMP_ARCH_X86", "errno 1\n")] // x86_64 is in the filter (the native arch) but gets no stub
+    [InlineData("", "errno 1\n")] // no architectures listed: runc's stub has no limit to compare with
+    public void The_enosys_limit_applies_only_to_the_listed_architectures(string arch, string expected)
+    {
+        using var b = new Bundle(["probe", "1000"]);
+        SyscallProbe.Install(b);
+        SetProfile(b, "SCMP_ACT_ERRNO", [Allow(BusyboxSyscalls)]);
+        b.Config["linux"]!["seccomp"]!["architectures"] = arch.Length == 0 ? new JsonArray() : new JsonArray(arch);
+        b.Save();
+        var r = b.Run();
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(expected, r.Stdout);
+    }
 }

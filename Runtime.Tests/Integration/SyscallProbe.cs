@@ -27,7 +27,9 @@ public static class SyscallProbe
     {
         if (!File.Exists("/usr/bin/gcc"))
             return null;
-        string dir = Directory.CreateTempSubdirectory("runcs-probe-").FullName;
+        // next to the test assembly: nothing left in /tmp
+        string dir = Path.Combine(AppContext.BaseDirectory, "syscall-probe");
+        Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "probe.c"), Source);
         var r = RuncsBinary.Exec("/usr/bin/gcc", ["-static", "-O2", "-o", Path.Combine(dir, "probe"), Path.Combine(dir, "probe.c")]);
         return r.ExitCode == 0 ? Path.Combine(dir, "probe") : null;

@@ -135,7 +135,7 @@ public static class InitProcess
         // startContainer hooks (clone, pipe2, execve, wait4, read/write: they run under the filter,
         // as runc's), rt_sigaction and rt_sigprocmask (ignored when refused), execve. The .NET
         // runtime may add mmap/munmap/madvise/mprotect and futex on this thread; its other threads
-        // are not filtered (no TSYNC). Nothing here depends on close_range.
+        // are filtered only with SECCOMP_FILTER_FLAG_TSYNC. Nothing here depends on close_range.
         var seccomp = request.Seccomp;
         bool noNewPrivileges = process.NoNewPrivileges == true;
         if (seccomp is not null && !noNewPrivileges)
