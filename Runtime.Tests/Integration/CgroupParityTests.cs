@@ -226,6 +226,32 @@ public sealed class CgroupParityTests
 
     [Theory]
     [MemberData(nameof(Runtimes))]
+    public void Hybrid_host_a_unified_cgroup_that_cannot_take_processes_is_left_out(string runtime)
+    {
+        Assert.SkipUnless(IsHybrid, "needs a hybrid cgroup host (cgroup2 at /sys/fs/cgroup/unified)");
+        string[] controllers = File.ReadAllText("/sys/fs/cgroup/unified/cgroup.controllers").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.SkipUnless(controllers.Length > 0, "needs a controller on the unified hierarchy to delegate");
+        using var b = new Bundle(["true"]);
+        var rt = For(runtime, b);
+        rt.UseCgroup();
+        // Another tool's unified cgroup that delegates a controller to a child: no process may join it (EBUSY).
+        string unified = "/sys/fs/cgroup/unified" + rt.Cgroup;
+        Directory.CreateDirectory(Path.Combine(unified, "child"));
+        File.WriteAllText(Path.Combine(unified, "cgroup.subtree_control"), "+" + controllers[0]);
+        try
+        {
+            var r = rt.Cmd("run", "--bundle", b.Dir, b.Id);
+            Assert.True(r.ExitCode == 0, r.ToString());
+        }
+        finally
+        {
+            rt.Cleanup();
+            RemoveCgroupTree(unified);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Runtimes))]
     public void A_non_empty_pre_existing_cgroup_is_joined_with_runcs_warning(string runtime)
     {
         Assert.SkipUnless(IsV1, "needs the v1 hierarchies at /sys/fs/cgroup");

@@ -51,7 +51,7 @@ public sealed class InitLauncher : IDisposable
         InUnifiedCgroup = inUnifiedCgroup;
     }
 
-    /// <summary>The init was cloned into <see cref="LaunchPlan.UnifiedCgroupFd"/>; otherwise it joins it with the others.</summary>
+    /// <summary>The clone took care of <see cref="LaunchPlan.UnifiedCgroupFd"/>; otherwise the init joins it with the others.</summary>
     public bool InUnifiedCgroup { get; }
 
     /// <summary>The init's number for its --debug log fd, or -1.</summary>
@@ -114,6 +114,8 @@ public sealed class InitLauncher : IDisposable
                 throw new SysError("clone", -pid);
             LibC.close(childFd);
             childFd = -1;
+            // Joined, or refused (left out, as runc ignores a unified hierarchy it cannot join);
+            // 0: the kernel cannot clone into a cgroup, the init joins it with the others.
             bool inUnified = args.InCgroup != 0;
             int initPid = FinishSpawn(plan, channel, pid, inUnified);
             return new InitLauncher(initPid, channel, debugFd, inUnified);

@@ -23,7 +23,7 @@ internal static unsafe partial class NativeSpawn
         public int SetgroupsAllowed;
         /// <summary>A cgroup2 directory fd the first child is cloned into, or -1.</summary>
         public int CgroupFd;
-        /// <summary>Out: 1 when the clone put the child into <see cref="CgroupFd"/>.</summary>
+        /// <summary>Out: 1 cloned into <see cref="CgroupFd"/>; -1 the kernel refused that cgroup; 0 the kernel cannot clone into one.</summary>
         public int InCgroup;
         public int PreserveFds;
         public byte* TimensOffsets;

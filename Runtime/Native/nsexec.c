@@ -102,7 +102,9 @@ struct runcs_spawn {
 	int32_t exe_fd;               /* the sealed runcs binary */
 	int32_t setgroups_allowed;    /* with a new user namespace: may setgroups() run */
 	int32_t cgroup_fd;            /* cgroup2 directory the first child starts in, or -1 */
-	int32_t in_cgroup;            /* out: 1 when the child was cloned into cgroup_fd */
+	int32_t in_cgroup;            /* out: 1 cloned into cgroup_fd; -1 the kernel refused that
+	                                 cgroup (left out: runc ignores a unified hierarchy it cannot
+	                                 join); 0 no clone3 or CLONE_INTO_CGROUP (kernel before 5.7) */
 	int32_t preserve_fds;         /* fds 3 .. 3+preserve_fds-1 pass to the init as they are */
 	const char *timens_offsets;   /* "monotonic S NS\nboottime S NS\n" or NULL */
 	char *const *argv;
@@ -614,6 +616,8 @@ int32_t runcs_spawn(struct runcs_spawn *s)
 		pid = raw_clone_into((unsigned long)at_clone, s->cgroup_fd);
 		if (pid > 0)
 			s->in_cgroup = 1;
+		else if (pid < 0 && errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			s->in_cgroup = -1;
 	}
 	if (pid < 0)
 		pid = raw_clone((unsigned long)at_clone);
