@@ -31,7 +31,7 @@ build() {
 case "${1:-build}" in
     build) shift || true; build "$@" ;;
     test)
-        need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci
+        need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci mmdebstrap
         build
         set +e
         RUNCS_BINARY="$ROOT/out/runcs" dotnet test Runtime.Tests/Runtime.Tests.csproj -c Debug --logger "console;verbosity=normal" 2>&1 | tee out/test.log
