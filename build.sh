@@ -31,7 +31,7 @@ build() {
 case "${1:-build}" in
     build) shift || true; build "$@" ;;
     test)
-        need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci
+        need_packages busybox-static runc crun jq util-linux iproute2 procps containerd umoci mmdebstrap
         # The engine suite (Runtime.Tests/Integration/Engines): docker.io 20.10 with iptables for
         # its bridge; podman 4.3 with conmon, CNI plugins, catatonit (--init, pod infra) and uidmap.
         # Without recommends: no needrestart, apparmor or buildah pulled in.

@@ -33,24 +33,39 @@ internal sealed class SystemdBus : IDisposable
     public static SystemdBus Connect()
     {
         string system = Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") is { Length: > 0 } a ? a : DefaultSystemBus;
-        Exception? first = null;
+        var reasons = new List<string>();
         foreach (string address in Environment.IsPrivilegedProcess ? [system, "unix:path=" + PrivateSocket] : new[] { system })
         {
             var connection = new DBusConnection(address);
             try
             {
-                connection.ConnectAsync().AsTask().GetAwaiter().GetResult();
+                Logging.Log.DebugMessage($"systemd: connecting to {address}");
+                WaitFor(connection.ConnectAsync().AsTask(), "connect");
                 var bus = new SystemdBus(connection);
                 bus.WatchJobs();
+                Logging.Log.DebugMessage($"systemd: connected to {address}");
                 return bus;
             }
             catch (Exception e) when (e is not RuntimeError)
             {
                 connection.Dispose();
-                first ??= e;
+                reasons.Add(Describe(address, e));
             }
         }
-        throw new RuntimeError($"unable to connect to systemd over D-Bus ({system}, {PrivateSocket}): {first!.Message}");
+        throw new RuntimeError($"failed to connect to dbus: {string.Join("; ", reasons)}");
+    }
+
+    /// <summary>Go's "dial unix PATH: connect: ..." wording; .NET names a missing socket "Cannot assign requested address".</summary>
+    private static string Describe(string address, Exception e)
+    {
+        const string unixPath = "unix:path=";
+        if (!address.StartsWith(unixPath, StringComparison.Ordinal))
+            return $"{address}: {e.Message}";
+        string path = address[unixPath.Length..].Split(',')[0];
+        string reason = !File.Exists(path) ? "no such file or directory"
+            : e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } ? "connection refused"
+            : e.Message;
+        return $"dial unix {path}: connect: {reason}";
     }
 
     private void WatchJobs()
@@ -62,7 +77,7 @@ internal sealed class SystemdBus : IDisposable
             Member = "JobRemoved",
             Path = ManagerPath,
         };
-        _connection.AddMatchAsync(rule,
+        var watch = _connection.AddMatchAsync(rule,
             static (Message m, object? _) =>
             {
                 var r = m.GetBodyReader();
@@ -82,8 +97,8 @@ internal sealed class SystemdBus : IDisposable
                     Monitor.PulseAll(bus._gate);
                 }
             },
-            emitOnCapturedContext: false, ObserverFlags.None, this)
-            .GetAwaiter().GetResult();
+            emitOnCapturedContext: false, ObserverFlags.None, this);
+        WaitFor(watch.AsTask(), "AddMatch");
     }
 
     /// <summary>StartTransientUnit(name, "replace", properties, []); returns the job's object path.</summary>
@@ -159,8 +174,8 @@ internal sealed class SystemdBus : IDisposable
                 signature: "ss", member: "Get");
             writer.WriteString(ManagerInterface);
             writer.WriteString("Version");
-            string text = _connection.CallMethodAsync(writer.CreateMessage(),
-                static (Message m, object? _) => m.GetBodyReader().ReadVariantValue().GetString()).GetAwaiter().GetResult();
+            string text = WaitFor(_connection.CallMethodAsync(writer.CreateMessage(),
+                static (Message m, object? _) => m.GetBodyReader().ReadVariantValue().GetString()), "Version");
             return _version = ParseVersion(text);
         }
         catch (Exception e) when (e is DBusExceptionBase or InvalidOperationException)
@@ -199,15 +214,34 @@ internal sealed class SystemdBus : IDisposable
     }
 
     private string CallForJob(MessageBuffer message) =>
-        Invoke(() => _connection.CallMethodAsync(message, static (Message m, object? _) => m.GetBodyReader().ReadObjectPath().ToString())
-            .GetAwaiter().GetResult());
+        Invoke(() => WaitFor(_connection.CallMethodAsync(message, static (Message m, object? _) => m.GetBodyReader().ReadObjectPath().ToString()), "call"));
 
     private void Call(MessageBuffer message) =>
         Invoke(() =>
         {
-            _connection.CallMethodAsync(message).GetAwaiter().GetResult();
+            WaitFor(_connection.CallMethodAsync(message), "call");
             return "";
         });
+
+    /// <summary>Every exchange with systemd is bounded, as runc's 30 s context: a peer that does not answer is an error, never a hang.</summary>
+    private static void WaitFor(Task task, string what)
+    {
+        try
+        {
+            if (!task.Wait(JobTimeout))
+                throw new RuntimeError($"timed out after {JobTimeout.TotalSeconds:0} s waiting for systemd's D-Bus answer ({what})");
+        }
+        catch (AggregateException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+        }
+    }
+
+    private static T WaitFor<T>(Task<T> task, string what)
+    {
+        WaitFor((Task)task, what);
+        return task.Result;
+    }
 
     /// <summary>A call; systemd's error replies become <see cref="SystemdError"/>, a lost connection a clear error.</summary>
     private static string Invoke(Func<string> call)

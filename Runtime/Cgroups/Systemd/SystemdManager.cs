@@ -18,12 +18,15 @@ internal sealed class SystemdManager : CgroupManager
     private readonly UnitSpec? _spec;
     private SystemdBus? _bus;
     private bool _propertiesSent;
+    /// <summary>False for a new container until systemd made its unit: a unit of that name is someone else's.</summary>
+    private bool _unitOwned;
 
     private SystemdManager(CgroupManager files, string unit, UnitSpec? spec)
     {
         _files = files;
         _unit = unit;
         _spec = spec;
+        _unitOwned = spec is null;
     }
 
     /// <summary>What StartTransientUnit needs beyond the unit's name.</summary>
@@ -85,6 +88,7 @@ internal sealed class SystemdManager : CgroupManager
         props.Add(UnitProperty.Bool("DefaultDependencies", false));
         props.AddRange(ResourceProperties.For(spec.Resources, unified, () => Bus.Version()));
         StartUnit(props);
+        _unitOwned = true;
         _propertiesSent = true;
         Logging.Log.Phase("systemd unit started");
         _files.Create();
@@ -115,7 +119,9 @@ internal sealed class SystemdManager : CgroupManager
         {
             throw new RuntimeError($"unable to start unit \"{_unit}\": {e.Message}");
         }
+        Logging.Log.DebugMessage($"systemd: job {job} queued");
         string? result = Bus.WaitJob(job);
+        Logging.Log.DebugMessage($"systemd: job {job} {result ?? "timed out"}");
         if (result == "done")
             return;
         TryResetFailed();
@@ -179,6 +185,10 @@ internal sealed class SystemdManager : CgroupManager
     /// </summary>
     public override void Destroy()
     {
+        // A create that failed before systemd made the unit has nothing to undo, and must not
+        // stop a unit of the same name that another container runs in.
+        if (!_unitOwned)
+            return;
         Exception? stopError = null;
         try
         {

@@ -1,0 +1,212 @@
+using System.Text.Json.Nodes;
+using Xunit;
+
+namespace Runcs.Tests.Integration.Systemd;
+
+/// <summary>
+/// `--systemd-cgroup` against a real systemd (v1 hierarchies, as this hybrid host has them),
+/// booted in a container by <see cref="SystemdV1Host"/>. Each scenario is one shell script run
+/// inside that systemd, once with runc and once with runcs, printing only facts that do not
+/// depend on pids or times; the two transcripts must be equal, and runcs's is checked too.
+/// </summary>
+[Collection("containers")]
+public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<SystemdV1Host>
+{
+    private const string Runc = "runc";
+    private const string Runcs = "/host/runcs";
+
+    private static readonly string[] Runtimes = [Runc, Runcs];
+
+    private void SkipUnlessBooted() => Assert.SkipWhen(host.SkipReason is not null, host.SkipReason ?? "");
+
+    /// <summary>The script for one runtime: $RT is the runtime with --systemd-cgroup, $B the bundle, $ID the container.</summary>
+    private CommandResult RunScript(string runtime, string bundle, string id, string script) =>
+        host.Sh($"RT='{runtime} --systemd-cgroup'; B='{bundle}'; ID='{id}'; cd \"$B\"\n{Helpers}\n{script}", timeoutMs: 120000);
+
+    /// <summary>Shell helpers shared by the scenarios.</summary>
+    private const string Helpers = """
+        status() { $RT state "$ID" 2>/dev/null | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+        initpid() { $RT state "$ID" | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p'; }
+        wait_status() { for i in $(seq 1 200); do [ "$(status)" = "$1" ] && return 0; sleep 0.05; done; echo "timeout waiting for $1"; }
+        props() { systemctl show -p Slice -p Delegate -p DefaultDependencies -p Description -p MemoryAccounting -p CPUAccounting -p BlockIOAccounting -p TasksAccounting -p MemoryLimit -p TasksMax -p CPUShares -p CPUQuotaPerSecUSec -p AllowedCPUs "$1" | sort; }
+        files() { for f in memory/memory.limit_in_bytes pids/pids.max cpu/cpu.shares cpu/cpu.cfs_quota_us cpu/cpu.cfs_period_us cpuset/cpuset.cpus; do echo "$f=$(cat /sys/fs/cgroup/${f%%/*}$1/${f#*/} 2>&1)"; done; }
+        leftovers() { ls -d /sys/fs/cgroup/*$1 2>/dev/null; $RT list -q | grep -x "$ID"; }
+        """;
+
+    private static string Normalize(string s, string runtime) =>
+        s.Replace(runtime == Runcs ? "runcs " : "runc ", "RUNTIME ", StringComparison.Ordinal);
+
+    /// <summary>Runs a scenario with runc and with runcs; returns runcs's transcript after checking both are the same.</summary>
+    private string CompareWithRunc(string bundle, string id, string script)
+    {
+        var outputs = new Dictionary<string, CommandResult>();
+        foreach (string rt in Runtimes)
+            outputs[rt] = RunScript(rt, bundle, id, script);
+        string runc = Normalize(outputs[Runc].Stdout, Runc), runcs = Normalize(outputs[Runcs].Stdout, Runcs);
+        Assert.True(runc == runcs, $"runc:\n{outputs[Runc]}\nruncs:\n{outputs[Runcs]}");
+        return outputs[Runcs].Stdout;
+    }
+
+    [Fact]
+    public void Create_start_exec_update_pause_resume_kill_delete_in_a_scope_of_a_nested_slice()
+    {
+        SkipUnlessBooted();
+        string id = $"life{Environment.ProcessId}";
+        string bundle = host.MakeBundle("life", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"runcstest-life.slice:pfx:{id}";
+            c["linux"]!["resources"] = JsonNode.Parse("""
+                {"memory":{"limit":67108864},"pids":{"limit":20},"cpu":{"shares":512,"quota":20000,"period":100000,"cpus":"0"}}
+                """);
+        });
+        string unit = $"pfx-{id}.scope";
+        string path = $"/runcstest.slice/runcstest-life.slice/{unit}";
+        string output = CompareWithRunc(bundle, id, $$"""
+            $RT create --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err || cat /tmp/err
+            echo "created: $(status)"
+            $RT start "$ID"; wait_status running
+            P=$(initpid)
+            echo "active: $(systemctl is-active {{unit}})"
+            props {{unit}}
+            systemctl status {{unit}} --no-pager | grep -q "─$P sleep 1000" && echo "status lists the init"
+            systemctl status {{unit}} --no-pager | grep -oE "Tasks: [0-9]+ \(limit: [0-9]+\)|Memory: .*\(limit: [0-9.]+M\)" | sed 's/Memory: [^ ]* /Memory: /'
+            grep -v -e '^0::' -e ':devices:' /proc/$P/cgroup | cut -d: -f2- | sort
+            files {{path}}
+            echo "exec: $($RT exec "$ID" cat /proc/self/cgroup | grep name=systemd | cut -d: -f3)"
+            $RT update --memory 134217728 --pids-limit 30 --cpu-quota 50000 "$ID" && echo updated
+            props {{unit}} | grep -E 'MemoryLimit|TasksMax|CPUQuota'
+            files {{path}}
+            $RT pause "$ID"; echo "paused: $(status) $(cat /sys/fs/cgroup/freezer{{path}}/freezer.state)"
+            $RT resume "$ID"; echo "resumed: $(status) $(cat /sys/fs/cgroup/freezer{{path}}/freezer.state)"
+            $RT kill "$ID" KILL; wait_status stopped; echo "killed: $(status)"
+            $RT delete "$ID" && echo deleted
+            echo "after delete: $(systemctl is-active {{unit}}) $(leftovers {{path}})"
+            """);
+        Assert.Contains("created: created", output);
+        Assert.Contains("active: active", output);
+        Assert.Contains("status lists the init", output);
+        Assert.Contains("Tasks: 1 (limit: 20)", output);
+        Assert.Contains("Memory: (limit: 64.0M)", output);
+        Assert.Contains($"name=systemd:{path}", output);
+        Assert.Contains($"memory/memory.limit_in_bytes=67108864", output);
+        Assert.Contains("pids/pids.max=20", output);
+        Assert.Contains("cpu/cpu.shares=512", output);
+        Assert.Contains("cpu/cpu.cfs_quota_us=20000", output);
+        Assert.Contains("cpuset/cpuset.cpus=0", output);
+        Assert.Contains("Delegate=yes", output);
+        Assert.Contains("DefaultDependencies=no", output);
+        Assert.Contains("Slice=runcstest-life.slice", output);
+        Assert.Contains($"exec: {path}", output);
+        Assert.Contains("MemoryLimit=134217728", output);
+        Assert.Contains("TasksMax=30", output);
+        Assert.Contains("CPUQuotaPerSecUSec=500ms", output);
+        Assert.Contains("pids/pids.max=30", output);
+        Assert.Contains("paused: paused FROZEN", output);
+        Assert.Contains("resumed: running THAWED", output);
+        Assert.Contains("killed: stopped", output);
+        Assert.Contains("after delete: inactive \n", output + "\n");
+    }
+
+    [Fact]
+    public void Run_in_the_foreground_with_the_default_unit_name_in_system_slice()
+    {
+        SkipUnlessBooted();
+        string id = $"fg{Environment.ProcessId}";
+        string bundle = host.MakeBundle("fg", ["sh", "-c", "grep -E 'name=systemd|pids' /proc/self/cgroup; exit 3"]);
+        string output = CompareWithRunc(bundle, id, $$"""
+            $RT run --bundle "$B" "$ID" </dev/null; echo "exit $?"
+            $RT delete "$ID" 2>/dev/null
+            echo "after: $(systemctl is-active runc-$ID.scope) $(leftovers /system.slice/runc-$ID.scope)"
+            """);
+        Assert.Contains($"name=systemd:/system.slice/runc-{id}.scope", output);
+        Assert.Contains($"pids:/system.slice/runc-{id}.scope", output);
+        Assert.Contains("exit 3", output);
+        Assert.Contains("after: inactive \n", output + "\n");
+    }
+
+    [Fact]
+    public void A_cgroups_path_not_in_slice_prefix_name_form_or_a_bad_slice_is_runcs_error_and_leaves_nothing()
+    {
+        SkipUnlessBooted();
+        string id = $"bad{Environment.ProcessId}";
+        string bundle = host.MakeBundle("bad", ["true"], c => c["linux"]!["cgroupsPath"] = "x");
+        string output = CompareWithRunc(bundle, id, """
+            for p in '/plain/path' 'a:b' 'bad:pfx:name' 'a--b.slice:pfx:name'; do
+              sed -i "s|\"cgroupsPath\":\"[^\"]*\"|\"cgroupsPath\":\"$p\"|" config.json
+              $RT run --bundle "$B" "$ID" </dev/null 2>&1 | sed 's/.*msg="//; s/"$//'
+              echo "left: $($RT list -q)"
+            done
+            """);
+        Assert.Contains("""run failed: expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \"/plain/path\" instead""", output);
+        Assert.Contains("""got \"a:b\" instead""", output);
+        Assert.Contains("run failed: invalid slice name: bad", output);
+        Assert.Contains("run failed: invalid slice name: a--b.slice", output);
+        Assert.DoesNotContain("left: b", output);
+    }
+
+    [Fact]
+    public void A_unit_that_exists_already_is_an_error_that_leaves_the_other_container_alone()
+    {
+        // runc 1.1.5 puts the second container into the first one's scope (with a warning);
+        // runcs refuses, as runc 1.2 does: a README difference.
+        SkipUnlessBooted();
+        string bundle = host.MakeBundle("dup", ["sleep", "1000"], c => c["linux"]!["cgroupsPath"] = "system.slice:dup:one");
+        var r = RunScript(Runcs, bundle, "dup1", """
+            $RT run -d --bundle "$B" dup1 </dev/null >/dev/null 2>&1; echo "first: $?"
+            $RT run -d --bundle "$B" dup2 </dev/null >/dev/null 2>/tmp/err; echo "second: $?"
+            sed 's/.*msg="//; s/"$//' /tmp/err
+            echo "list: $($RT list -q | tr '\n' ' ')"
+            echo "unit: $(systemctl is-active dup-one.scope)"
+            echo "first: $(status)"
+            ID=dup1; $RT delete -f dup1
+            echo "after: $(systemctl is-active dup-one.scope) $(leftovers /system.slice/dup-one.scope)"
+            """);
+        Assert.Contains("first: 0", r.Stdout);
+        Assert.Contains("second: 1", r.Stdout);
+        Assert.Contains("""runcs run failed: unable to start unit \"dup-one.scope\": Unit dup-one.scope was already loaded or has a fragment file.""", r.Stdout);
+        Assert.Contains("list: dup1 \n", r.Stdout);
+        Assert.DoesNotContain("cleanup", r.Stdout);
+        Assert.Contains("unit: active", r.Stdout);
+        Assert.Contains("first: running", r.Stdout);
+        Assert.Contains("after: inactive \n", r.Stdout + "\n");
+    }
+
+    [Fact]
+    public void A_bus_that_cannot_be_reached_is_an_error_that_leaves_nothing()
+    {
+        SkipUnlessBooted();
+        string bundle = host.MakeBundle("nobus", ["sleep", "1000"], c => c["linux"]!["cgroupsPath"] = "system.slice:nobus:x");
+        // Neither the system bus (a socket that does not exist) nor systemd's private socket (hidden by /dev/null).
+        string output = CompareWithRunc(bundle, "nobus", """
+            unshare -m sh -c 'mount --bind /dev/null /run/systemd/private; DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent "$@"' sh $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err
+            echo "exit $?"
+            grep -o 'failed to connect to dbus' /tmp/err
+            echo "left: $(systemctl is-active nobus-x.scope) $(leftovers /system.slice/nobus-x.scope)"
+            """);
+        Assert.Contains("exit 1", output);
+        Assert.Contains("failed to connect to dbus", output);
+        Assert.Contains("left: inactive \n", output + "\n");
+        var r = RunScript(Runcs, bundle, "nobus", """
+            unshare -m sh -c 'mount --bind /dev/null /run/systemd/private; DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent "$@"' sh $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null
+            """);
+        Assert.Contains("dial unix /run/nonexistent: connect: no such file or directory", r.Stderr);
+        Assert.Contains("dial unix /run/systemd/private: connect: connection refused", r.Stderr);
+        Assert.DoesNotContain("cleanup", r.Stderr);
+    }
+
+    [Fact]
+    public void The_private_socket_is_used_when_the_system_bus_is_not_there()
+    {
+        SkipUnlessBooted();
+        string bundle = host.MakeBundle("private", ["sleep", "1000"], c => c["linux"]!["cgroupsPath"] = "system.slice:priv:x");
+        string output = CompareWithRunc(bundle, "private", """
+            DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>&1; echo "exit $?"
+            echo "unit: $(systemctl is-active priv-x.scope)"
+            DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent $RT delete -f "$ID"
+            echo "after: $(systemctl is-active priv-x.scope) $(leftovers /system.slice/priv-x.scope)"
+            """);
+        Assert.Contains("exit 0", output);
+        Assert.Contains("unit: active", output);
+        Assert.Contains("after: inactive \n", output + "\n");
+    }
+}
