@@ -37,11 +37,21 @@ public static class ExecLauncher
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
+        Cgroups.CgroupManager cgroup;
+        try
+        {
+            // A bad --cgroup is runc's "unable to create new parent process: ..." as it is (no start-error prefix).
+            cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
+        }
+        catch
+        {
+            io.Dispose();
+            throw;
+        }
         InitLauncher launcher;
         int unifiedFd = -1;
         try
         {
-            var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
             // On a hybrid host the process is cloned into the unified cgroup (see LaunchPlan.UnifiedCgroupFd).
             unifiedFd = cgroup.OpenUnified(create: false);
             launcher = InitLauncher.Start(new LaunchPlan
