@@ -39,17 +39,6 @@ public static class ExecLauncher
         var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
         var paths = container.State.NamespacePaths ?? [];
-        Cgroups.CgroupManager cgroup;
-        try
-        {
-            // A bad --cgroup is runc's "unable to create new parent process: ..." as it is (no start-error prefix).
-            cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
-        }
-        catch
-        {
-            io.Dispose();
-            throw;
-        }
         InitLauncher launcher;
         int unifiedFd = -1;
         try
