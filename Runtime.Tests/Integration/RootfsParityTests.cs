@@ -255,6 +255,25 @@ public sealed class RootfsParityTests
             Assert.Contains("mounts unchanged", r.Stdout);
     }
 
+    /// <summary>runcs chroots an exec'd process into the rootfs too (runc 1.1.5 leaves it in the host's root: a documented difference).</summary>
+    [Fact]
+    public void Exec_into_a_container_without_a_mount_namespace_is_in_the_rootfs()
+    {
+        Assert.SkipWhen(IsRunc, "runc 1.1.5's exec lands in the host's root (a documented difference)");
+        using var b = new Bundle(["sleep", "30"]);
+        var linux = b.Config["linux"]!.AsObject();
+        linux["namespaces"] = new JsonArray([.. linux["namespaces"]!.AsArray().Where(n => (string)n!["type"]! != "mount").Select(n => n!.DeepClone())]);
+        linux["maskedPaths"] = new JsonArray();
+        linux["readonlyPaths"] = new JsonArray();
+        b.Config["mounts"] = new JsonArray();
+        b.Save();
+        string script = "\"$0\" --root \"$1\" run -d --bundle \"$2\" \"$3\" </dev/null >/dev/null; echo \"run $?\"; "
+            + "\"$0\" --root \"$1\" exec \"$3\" sh -c 'test -x /bin/busybox && test ! -e /work && echo in-rootfs'; "
+            + "\"$0\" --root \"$1\" delete -f \"$3\"";
+        var r = RuncsBinary.Exec("/usr/bin/unshare", ["-m", "--propagation", "unchanged", "sh", "-c", script, RuncsBinary.Path, b.StateRoot, b.Dir, b.Id]);
+        Assert.True(r.Stdout.Contains("run 0\nin-rootfs\n"), r.ToString());
+    }
+
     [Fact]
     public void Config_without_a_mount_namespace_refuses_masked_paths()
     {

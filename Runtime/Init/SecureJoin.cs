@@ -129,6 +129,15 @@ public static class SecureJoin
     public static void MkdirAllInRoot(int rootFd, string root, string resolvedPath, uint mode = 0x1ed /* 0755 */)
     {
         root = root.TrimEnd('/');
+        // Most targets exist: one open says so.
+        int existing = TryOpenInRoot(rootFd, Relative(root, resolvedPath));
+        if (existing >= 0)
+        {
+            bool isDirectory = FileStat.KindOf(FileStat.Fstat(existing).Mode) == FileKind.Directory;
+            LibC.close(existing);
+            if (isDirectory)
+                return;
+        }
         string current = root;
         foreach (string part in Split(Relative(root, resolvedPath)))
         {
