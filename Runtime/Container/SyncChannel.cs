@@ -73,6 +73,12 @@ public sealed unsafe class SyncChannel : IDisposable
             return (0, 0, []);
         if (got < 8 && !ReadExact(header[got..]))
             return (0, 0, []);
+        return ReadPayload(header);
+    }
+
+    /// <summary>The rest of a record whose 8-byte header was read; tag 0 when the channel closed.</summary>
+    private (byte Tag, int Value, byte[] Payload) ReadPayload(ReadOnlySpan<byte> header)
+    {
         byte tag = header[0];
         int value = MemoryMarshal.Read<int>(header[4..]);
         if (!HasPayload(tag) || value == 0)
@@ -107,14 +113,7 @@ public sealed unsafe class SyncChannel : IDisposable
         Span<byte> header = stackalloc byte[8];
         if (!ReadExact(header))
             return (0, 0, []);
-        byte tag = header[0];
-        int value = MemoryMarshal.Read<int>(header[4..]);
-        if (!HasPayload(tag) || value == 0)
-            return (tag, value, []);
-        byte[] payload = new byte[value];
-        if (!ReadExact(payload))
-            return (0, 0, []);
-        return (tag, value, payload);
+        return ReadPayload(header);
     }
 
     private void WriteExact(ReadOnlySpan<byte> data)

@@ -18,27 +18,8 @@ public static unsafe class SmallFile
             throw ToException(path, Marshal.GetLastPInvokeError());
         try
         {
-            // procfs and cgroupfs report size 0: read until EOF.
-            byte[] buffer = new byte[4096];
-            int length = 0;
-            while (true)
-            {
-                if (length == buffer.Length)
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                nint n;
-                fixed (byte* p = buffer)
-                    n = LibC.read(fd, p + length, buffer.Length - length);
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == Errno.EINTR)
-                        continue;
-                    throw ToException(path, errno);
-                }
-                if (n == 0)
-                    return buffer.AsSpan(0, length).ToArray();
-                length += (int)n;
-            }
+            // procfs and cgroupfs report size 0: read until EOF, growing the buffer.
+            return ReadToEnd(fd, path, new byte[4096], grow: true);
         }
         finally
         {
@@ -68,29 +49,41 @@ public static unsafe class SmallFile
                 throw new IOException($"{path}: not a regular file");
             if (st.Size > maxBytes)
                 throw new IOException($"{path}: larger than {maxBytes} bytes");
-            byte[] buffer = new byte[st.Size + 1];
-            int length = 0;
-            while (length < buffer.Length)
-            {
-                nint n;
-                fixed (byte* p = buffer)
-                    n = LibC.read(fd, p + length, buffer.Length - length);
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == Errno.EINTR)
-                        continue;
-                    throw ToException(path, errno);
-                }
-                if (n == 0)
-                    return buffer.AsSpan(0, length).ToArray();
-                length += (int)n;
-            }
-            throw new IOException($"{path}: grew while it was read"); // more than its size said
+            // One byte more than its size: a file that fills it grew while it was read.
+            return ReadToEnd(fd, path, new byte[st.Size + 1], grow: false);
         }
         finally
         {
             LibC.close(fd);
+        }
+    }
+
+    /// <summary>Reads fd to EOF into <paramref name="buffer"/>, doubling it when full if
+    /// <paramref name="grow"/>, otherwise refusing a file that fills it.</summary>
+    private static byte[] ReadToEnd(int fd, string path, byte[] buffer, bool grow)
+    {
+        int length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (!grow)
+                    throw new IOException($"{path}: grew while it was read");
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+            nint n;
+            fixed (byte* p = buffer)
+                n = LibC.read(fd, p + length, buffer.Length - length);
+            if (n < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Errno.EINTR)
+                    continue;
+                throw ToException(path, errno);
+            }
+            if (n == 0)
+                return buffer.AsSpan(0, length).ToArray();
+            length += (int)n;
         }
     }
 
