@@ -32,7 +32,16 @@ public static class RunCommand
         Logging.Log.Phase("process exited");
         if (!line.GetBool("keep"))
         {
-            Runcs.Container.Container.Load(c.Store, c.Id).Delete(force: true);
+            // As runc's run: what destroy cannot remove (a pre-existing cgroup still holding
+            // someone else's process) is logged; the exit status stays the process's.
+            try
+            {
+                Runcs.Container.Container.Load(c.Store, c.Id).Delete(force: true);
+            }
+            catch (RuntimeError e)
+            {
+                Logging.Log.Error(e.Message);
+            }
             Logging.Log.Phase("deleted");
         }
         return status;
