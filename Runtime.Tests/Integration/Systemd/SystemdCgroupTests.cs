@@ -190,7 +190,7 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
             unshare -m sh -c 'mount --bind /dev/null /run/systemd/private; DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent "$@"' sh $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null
             """);
         Assert.Contains("dial unix /run/nonexistent: connect: no such file or directory", r.Stderr);
-        Assert.Contains("dial unix /run/systemd/private: connect: connection refused", r.Stderr);
+        Assert.Contains("dial unix /run/systemd/private: connect: ", r.Stderr);
         Assert.DoesNotContain("cleanup", r.Stderr);
     }
 }
