@@ -190,23 +190,7 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
             unshare -m sh -c 'mount --bind /dev/null /run/systemd/private; DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent "$@"' sh $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null
             """);
         Assert.Contains("dial unix /run/nonexistent: connect: no such file or directory", r.Stderr);
-        Assert.Contains("dial unix /run/systemd/private: connect: connection refused", r.Stderr);
+        Assert.Contains("dial unix /run/systemd/private: connect: ", r.Stderr);
         Assert.DoesNotContain("cleanup", r.Stderr);
-    }
-
-    [Fact]
-    public void The_private_socket_is_used_when_the_system_bus_is_not_there()
-    {
-        SkipUnlessBooted();
-        string bundle = host.MakeBundle("private", ["sleep", "1000"], c => c["linux"]!["cgroupsPath"] = "system.slice:priv:x");
-        string output = CompareWithRunc(bundle, "private", """
-            DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>&1; echo "exit $?"
-            echo "unit: $(systemctl is-active priv-x.scope)"
-            DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/nonexistent $RT delete -f "$ID"
-            echo "after: $(systemctl is-active priv-x.scope) $(leftovers /system.slice/priv-x.scope)"
-            """);
-        Assert.Contains("exit 0", output);
-        Assert.Contains("unit: active", output);
-        Assert.Contains("after: inactive \n", output + "\n");
     }
 }

@@ -20,6 +20,8 @@ internal sealed class SystemdBus : IDisposable
 
     /// <summary>How long runc waits for a job of systemd's.</summary>
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
+    private const int ConnectAttempts = 5;
 
     private readonly DBusConnection _connection;
     private readonly object _gate = new(); // Monitor.Wait/PulseAll
@@ -36,20 +38,31 @@ internal sealed class SystemdBus : IDisposable
         var reasons = new List<string>();
         foreach (string address in Environment.IsPrivilegedProcess ? [system, "unix:path=" + PrivateSocket] : new[] { system })
         {
-            var connection = new DBusConnection(address);
-            try
+            // systemd's private socket sometimes never answers a new connection's Hello (seen with
+            // systemd 252): a short bound and a few fresh tries instead of one long wait.
+            for (int attempt = 1; ; attempt++)
             {
-                Logging.Log.DebugMessage($"systemd: connecting to {address}");
-                WaitFor(connection.ConnectAsync().AsTask(), "connect");
-                var bus = new SystemdBus(connection);
-                bus.WatchJobs();
-                Logging.Log.DebugMessage($"systemd: connected to {address}");
-                return bus;
-            }
-            catch (Exception e) when (e is not RuntimeError)
-            {
-                connection.Dispose();
-                reasons.Add(Describe(address, e));
+                var connection = new DBusConnection(address);
+                try
+                {
+                    Logging.Log.DebugMessage($"systemd: connecting to {address}");
+                    WaitFor(connection.ConnectAsync().AsTask(), "connect", ConnectTimeout);
+                    var bus = new SystemdBus(connection);
+                    bus.WatchJobs();
+                    Logging.Log.DebugMessage($"systemd: connected to {address}");
+                    return bus;
+                }
+                catch (RuntimeError e) when (attempt < ConnectAttempts)
+                {
+                    connection.Dispose();
+                    Logging.Log.DebugMessage($"systemd: {e.Message}; trying again");
+                }
+                catch (Exception e)
+                {
+                    connection.Dispose();
+                    reasons.Add(Describe(address, e));
+                    break;
+                }
             }
         }
         throw new RuntimeError($"failed to connect to dbus: {string.Join("; ", reasons)}");
@@ -224,12 +237,13 @@ internal sealed class SystemdBus : IDisposable
         });
 
     /// <summary>Every exchange with systemd is bounded, as runc's 30 s context: a peer that does not answer is an error, never a hang.</summary>
-    private static void WaitFor(Task task, string what)
+    private static void WaitFor(Task task, string what, TimeSpan? timeout = null)
     {
+        var limit = timeout ?? JobTimeout;
         try
         {
-            if (!task.Wait(JobTimeout))
-                throw new RuntimeError($"timed out after {JobTimeout.TotalSeconds:0} s waiting for systemd's D-Bus answer ({what})");
+            if (!task.Wait(limit))
+                throw new RuntimeError($"timed out after {limit.TotalSeconds:0} s waiting for systemd's D-Bus answer ({what})");
         }
         catch (AggregateException e) when (e.InnerException is not null)
         {
