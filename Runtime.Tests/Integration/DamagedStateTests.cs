@@ -1,0 +1,121 @@
+using Xunit;
+
+namespace Runcs.Tests.Integration;
+
+/// <summary>
+/// Issue 16's fuzz asks for runcs's own files and the container id too: a damaged state.json
+/// or config.bin, and hostile ids, end every verb with a runc exit code (0, 1, 255 for exec)
+/// and one error line, never a .NET trace or a hang, and nothing is made outside the root.
+/// </summary>
+[Collection("containers")]
+public sealed class DamagedStateTests
+{
+    private const string Runc = "/usr/sbin/runc";
+
+    private static void AssertCleanFailure(CommandResult r, string what, params int[] allowed)
+    {
+        Assert.True(allowed.Contains(r.ExitCode), $"{what}: {r}");
+        Assert.False(r.Stderr.Contains("Exception") || r.Stderr.Contains("   at "), $"{what}: a .NET trace: {r}");
+    }
+
+    public static TheoryData<string, string> Damages() => new()
+    {
+        { "state.json", "truncated" },
+        { "state.json", "garbage" },
+        { "state.json", "empty object" },
+        { "state.json", "deep nesting" },
+        { "config.bin", "truncated" },
+        { "config.bin", "garbage" },
+        { "config.bin", "empty" },
+    };
+
+    private static byte[] Damage(byte[] original, string how) => how switch
+    {
+        "truncated" => original[..(original.Length / 2)],
+        "garbage" => [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))],
+        "empty object" => "{}"u8.ToArray(),
+        "deep nesting" => System.Text.Encoding.ASCII.GetBytes(new string('[', 100_000)),
+        "empty" => [],
+        _ => throw new ArgumentException(how),
+    };
+
+    [Theory]
+    [MemberData(nameof(Damages))]
+    public void A_damaged_state_file_fails_every_verb_cleanly(string file, string how)
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        var created = b.Runcs("run", "-d", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        int pid = int.Parse(b.Runcs("state", b.Id).Stdout.Split("\"pid\":")[1].Split(',')[0]);
+        string path = Path.Combine(b.StateRoot, b.Id, file);
+        Assert.True(File.Exists(path), $"runcs keeps {file}");
+        File.WriteAllBytes(path, Damage(File.ReadAllBytes(path), how));
+        try
+        {
+            AssertCleanFailure(b.Runcs("state", b.Id), "state", 0, 1);
+            AssertCleanFailure(b.Runcs("list"), "list", 0, 1);
+            AssertCleanFailure(b.Runcs("ps", b.Id), "ps", 0, 1);
+            AssertCleanFailure(b.Runcs("kill", b.Id, "0"), "kill", 0, 1);
+            AssertCleanFailure(b.Runcs("exec", b.Id, "true"), "exec", 0, 255);
+            AssertCleanFailure(b.Runcs("pause", b.Id), "pause", 0, 1);
+            AssertCleanFailure(b.Runcs("resume", b.Id), "resume", 0, 1);
+            AssertCleanFailure(b.Runcs("update", "--pids-limit", "100", b.Id), "update", 0, 1);
+            AssertCleanFailure(b.Runcs("delete", "--force", b.Id), "delete --force", 0, 1);
+        }
+        finally
+        {
+            // A delete that refused (an unreadable state.json is kept, as runc) leaves the init to us.
+            Sys_kill(pid);
+            if (Directory.Exists(Path.Combine(b.StateRoot, b.Id)))
+                Directory.Delete(Path.Combine(b.StateRoot, b.Id), recursive: true);
+            foreach (string dir in Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, b.Id)).Where(Directory.Exists))
+                ContainerLifecycleTests.WaitFor(() => { try { Directory.Delete(dir); return true; } catch (IOException) { return false; } });
+        }
+    }
+
+    private static void Sys_kill(int pid)
+    {
+        try
+        {
+            System.Diagnostics.Process.GetProcessById(pid).Kill();
+        }
+        catch (ArgumentException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    public static TheoryData<string> HostileIds() => new()
+    {
+        "../escape", "a/b", ".", "..", "/abs", "", " ", "x\ny", new string('x', 5000), "-dash", "id\\back",
+    };
+
+    /// <summary>runc judges ids by its own rules; runcs must give the same verdict (exit code) and
+    /// make nothing outside its root, whatever the id.</summary>
+    [Theory]
+    [MemberData(nameof(HostileIds))]
+    public void A_hostile_container_id_is_judged_as_runc_judges_it_and_makes_nothing_outside_the_root(string id)
+    {
+        Assert.SkipUnless(File.Exists(Runc), "runc 1.1.5 (/usr/sbin/runc) is not installed");
+        using var b = new Bundle(["true"]);
+        string parent = Path.GetDirectoryName(b.StateRoot)!;
+        var before = Directory.GetFileSystemEntries(parent).ToHashSet();
+        var ours = b.Runcs("create", "--bundle", b.Dir, "--", id);
+        AssertCleanFailure(ours, "create", 0, 1);
+        string runcRoot = Path.Combine(b.Dir, "runc-state");
+        var theirs = RuncsBinary.Exec(Runc, ["--root", runcRoot, "create", "--bundle", b.Dir, "--", id]);
+        Assert.True(ours.ExitCode == theirs.ExitCode, $"id {id}: runcs {ours}\nrunc {theirs}");
+        if (ours.ExitCode == 0)
+        {
+            AssertCleanFailure(b.Runcs("delete", "--force", "--", id), "delete", 0);
+            RuncsBinary.Exec(Runc, ["--root", runcRoot, "delete", "--force", "--", id]);
+        }
+        var after = Directory.GetFileSystemEntries(parent).Where(e => e != runcRoot && e != b.StateRoot).ToHashSet();
+        before.Remove(b.StateRoot);
+        Assert.Equal(before.OrderBy(e => e), after.OrderBy(e => e));
+        if (Directory.Exists(b.StateRoot))
+            Assert.Empty(Directory.GetDirectories(b.StateRoot));
+    }
+}
