@@ -182,21 +182,23 @@ public abstract class CgroupManager
             CollectPids(sub, into);
     }
 
-    /// <summary>rmdir, children first; a cgroup still busy is retried briefly (exiting tasks linger).</summary>
     /// <summary>
     /// Removes a cgroup directory and any cgroups made below it. A plain rmdir first: the
-    /// usual cgroup has no children, and listing a cgroup directory reads all its files.
+    /// usual cgroup has no children, and listing a cgroup directory reads all its files. A
+    /// cgroup still busy is retried for up to 2 s: a killed task holds a v1 cgroup until its
+    /// parent has reaped it, which a loaded host may take a while to do.
     /// </summary>
     protected static void RemoveTree(string dir)
     {
-        for (int attempt = 0; ; attempt++)
+        long deadline = Environment.TickCount64 + 2000;
+        while (true)
         {
             if (LibC.rmdir(dir) == 0)
                 return;
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno == Errno.ENOENT)
                 return;
-            if (errno != Errno.EBUSY || attempt >= 50)
+            if (errno != Errno.EBUSY || Environment.TickCount64 > deadline)
                 throw new SysError($"remove cgroup {dir}", errno);
             // Busy: child cgroups (made inside the container), or tasks still leaving.
             bool hadChildren = false;
