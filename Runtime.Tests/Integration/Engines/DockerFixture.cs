@@ -67,8 +67,12 @@ public sealed class DockerFixture : IDisposable
     public string Subnet { get; }
 
     /// <summary>The mounts dockerd itself keeps below <see cref="Dir"/>: its data root, and the host's netns once a bridge network was set up.</summary>
+    /// <summary>dockerd's own mounts: its data root (with --userns-remap also the remapped root
+    /// data/UID.GID), and the default network namespace.</summary>
     private bool IsDaemonMount(string mountPoint) =>
-        mountPoint == Path.Combine(Dir, "data") || mountPoint == Path.Combine(Dir, "exec", "netns", "default");
+        mountPoint == Path.Combine(Dir, "data") || mountPoint == Path.Combine(Dir, "exec", "netns", "default")
+        || (Path.GetDirectoryName(mountPoint) == Path.Combine(Dir, "data")
+            && System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(mountPoint), @"^\d+\.\d+$"));
 
     /// <summary>The extra dockerd flags of the daemon now running (e.g. --live-restore).</summary>
     public string[] DaemonFlags { get; private set; } = [];
