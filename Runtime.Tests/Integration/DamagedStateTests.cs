@@ -103,14 +103,14 @@ public sealed class DamagedStateTests
         string parent = Path.GetDirectoryName(b.StateRoot)!;
         var before = Directory.GetFileSystemEntries(parent).ToHashSet();
         var ours = b.Runcs("create", "--bundle", b.Dir, "--", id);
-        AssertCleanFailure(ours, "create", 0, 1);
         // One container at a time: both would use the cgroup the id names.
+        var deleted = b.Runcs("delete", "--force", "--", id);
+        AssertCleanFailure(ours, "create", 0, 1);
         if (ours.ExitCode == 0)
-            AssertCleanFailure(b.Runcs("delete", "--force", "--", id), "delete", 0);
+            AssertCleanFailure(deleted, "delete", 0);
         string runcRoot = Path.Combine(b.Dir, "runc-state");
         var theirs = RuncsBinary.Exec(Runc, ["--root", runcRoot, "create", "--bundle", b.Dir, "--", id]);
-        if (theirs.ExitCode == 0)
-            RuncsBinary.Exec(Runc, ["--root", runcRoot, "delete", "--force", "--", id]);
+        RuncsBinary.Exec(Runc, ["--root", runcRoot, "delete", "--force", "--", id]);
         Assert.True(ours.ExitCode == theirs.ExitCode, $"id {id}: runcs {ours}\nrunc {theirs}");
         var after = Directory.GetFileSystemEntries(parent).Where(e => e != runcRoot && e != b.StateRoot).ToHashSet();
         before.Remove(b.StateRoot);
