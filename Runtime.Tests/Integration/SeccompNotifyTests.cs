@@ -121,14 +121,6 @@ public sealed class SeccompNotifyTests
         Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
     }
 
-    private static void WaitStopped(Bundle b)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            if (b.Runcs("state", b.Id).Stdout.Contains("\"stopped\""))
-                return;
-            Thread.Sleep(25);
-        }
-        throw new TimeoutException("the container did not stop");
-    }
+    private static void WaitStopped(Bundle b) =>
+        ContainerLifecycleTests.WaitFor(() => b.Runcs("state", b.Id).Stdout.Contains("\"stopped\""), 5000);
 }
