@@ -1,7 +1,11 @@
 using System.Globalization;
 using Runcs.Cgroups;
 using Runcs.Errors;
+using Runcs.Io;
+using Runcs.Launch;
 using Runcs.Oci;
+using Runcs.OciHooks;
+using Runcs.Protocol;
 using Runcs.State;
 using Runcs.Sys;
 

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using Runcs.Errors;
+using Runcs.Protocol;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Io;
 
 /// <summary>
 /// runc's four stdio modes (setupIO) for a container's process or an exec:
