@@ -193,4 +193,46 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
         Assert.Contains("dial unix /run/systemd/private: connect: ", r.Stderr);
         Assert.DoesNotContain("cleanup", r.Stderr);
     }
+
+    [Fact]
+    public void Without_the_system_bus_every_call_goes_through_systemds_private_socket_without_a_stall()
+    {
+        // As go-systemd (runc) does as root, when the system bus socket is absent: systemd's
+        // private socket. systemd 252 leaves a message sent right after the authentication
+        // unanswered until more bytes come; each call must still be prompt, every time.
+        SkipUnlessBooted();
+        string id = $"priv{Environment.ProcessId}";
+        string unit = $"priv-{id}.scope";
+        string bundle = host.MakeBundle("private", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"system.slice:priv:{id}";
+            c["linux"]!["resources"] = JsonNode.Parse("""{"pids":{"limit":20}}""");
+        });
+        string output = CompareWithRunc(bundle, id, $$"""
+            # The bus socket absent (an empty /run/dbus in a mount namespace of its own); each call timed.
+            nobus() {
+              t0=$(date +%s%N)
+              unshare -m sh -c 'mount -t tmpfs tmpfs /run/dbus && exec "$@"' sh "$@"; rc=$?
+              [ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 1500 ] && echo "slow: $3"
+              return $rc
+            }
+            for round in 1 2 3 4 5 6; do
+              nobus $RT create --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err || cat /tmp/err
+              nobus $RT start "$ID"; wait_status running
+              echo "$round unit: $(systemctl is-active {{unit}}) $(systemctl show -p TasksMax {{unit}})"
+              nobus $RT update --pids-limit $((30 + round)) "$ID" || echo "update failed"
+              echo "$round updated: $(systemctl show -p TasksMax {{unit}}) $(cat /sys/fs/cgroup/pids/system.slice/{{unit}}/pids.max)"
+              nobus $RT delete -f "$ID" || echo "delete failed"
+              echo "$round after: $(systemctl is-active {{unit}}) $(leftovers /system.slice/{{unit}})"
+            done
+            """);
+        for (int round = 1; round <= 6; round++)
+        {
+            Assert.Contains($"{round} unit: active TasksMax=20", output);
+            Assert.Contains($"{round} updated: TasksMax={30 + round} {30 + round}", output);
+            Assert.Contains($"{round} after: inactive \n", output);
+        }
+        Assert.DoesNotContain("slow:", output);
+        Assert.DoesNotContain("failed", output);
+    }
 }
