@@ -89,9 +89,10 @@ public static class ContainerFactory
             // until state.json is written).
             store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
-            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
+            var deviceRules = DeviceRules.For(spec);
+            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
             cgroup.Create();
-            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
+            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
             Logging.Log.Phase("cgroup set");
             try
             {

@@ -235,4 +235,41 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
         Assert.DoesNotContain("slow:", output);
         Assert.DoesNotContain("failed", output);
     }
+
+    [Fact]
+    public void Device_rules_become_DevicePolicy_and_DeviceAllow_as_runc_sets_them_and_survive_systemd_rewriting_the_cgroup()
+    {
+        // systemd rewrites a v1 unit's device cgroup from its own DeviceAllow list whenever it
+        // realizes the unit (a daemon-reload does): that list must be the container's. The
+        // extra rules ask for mknod only, which the systemd container's own cgroup allows (it
+        // allows no more: allow-all rules are tested on cgroup2, in SystemdCgroupV2Tests).
+        SkipUnlessBooted();
+        string id = $"dev{Environment.ProcessId}";
+        string unit = $"dev-{id}.scope";
+        string bundle = host.MakeBundle("devices", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"system.slice:dev:{id}";
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","major":10,"minor":229,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"b","major":7,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","minor":3,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","major":4242,"access":"m"}"""));
+        });
+        string output = CompareWithRunc(bundle, id, $$"""
+            devices() { tr '\n' ';' </sys/fs/cgroup/devices/system.slice/{{unit}}/devices.list; echo; }
+            $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err; echo "exit $?"
+            sed 's/.*msg=//' /tmp/err
+            systemctl show -p DevicePolicy -p DeviceAllow {{unit}}
+            echo "list: $(devices)"
+            systemctl daemon-reload
+            echo "after reload: $(devices)"
+            $RT delete -f "$ID"
+            echo "after: $(systemctl is-active {{unit}}) $(leftovers /system.slice/{{unit}})"
+            """);
+        Assert.Contains("exit 0\n\"systemd doesn't support '*:n' device rules -- temporarily ignoring rule: {99 -1 3 m true}\"", output);
+        Assert.Contains("\"could not find device group for '99/4242' in /proc/devices -- temporarily ignoring rule: {99 4242 -1 m true}\"", output);
+        Assert.Contains("DevicePolicy=strict\nDeviceAllow=char-pts rwm\nDeviceAllow=/dev/char/10:229 m\nDeviceAllow=/dev/char/10:200 rwm\nDeviceAllow=block-loop m\n", output);
+        Assert.Contains("DeviceAllow=/dev/char/1:3 rwm\nDeviceAllow=char-* m\nDeviceAllow=block-* m\n", output);
+        Assert.Contains("after reload: b *:* m;c *:* m;c 1:3 rwm;c 1:5 rwm;c 1:7 rwm;c 1:8 rwm;c 1:9 rwm;c 5:0 rwm;c 5:2 rwm;b 7:* m;c 10:200 rwm;c 10:229 m;c 136:* rwm;", output);
+        Assert.Contains("after: inactive \n", output + "\n");
+    }
 }
