@@ -272,4 +272,63 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
         Assert.Contains("after reload: b *:* m;c *:* m;c 1:3 rwm;c 1:5 rwm;c 1:7 rwm;c 1:8 rwm;c 1:9 rwm;c 5:0 rwm;c 5:2 rwm;b 7:* m;c 10:200 rwm;c 10:229 m;c 136:* rwm;", output);
         Assert.Contains("after: inactive \n", output + "\n");
     }
+
+    [Fact]
+    public void Systemd_property_annotations_are_parsed_and_sent_as_runc_does()
+    {
+        // org.systemd.property.NAME = GVariant text; NAME..Sec becomes ..USec (seconds to µs).
+        SkipUnlessBooted();
+        string id = $"ann{Environment.ProcessId}";
+        string unit = $"ann-{id}.scope";
+        string[][] cases =
+        [
+            ["TimeoutStopSec", "uint64 5"], ["CollectMode", "'inactive-or-failed'"], ["TasksMax", "uint64 77"],
+            ["RuntimeMaxSec", "3600"], ["SendSIGHUP", "true"], ["SendSIGHUP", "false"], ["Documentation", "[\"https://a\", 'https://b']"],
+            ["RuntimeMaxSec", "1.5"], ["Description", "@s 'x\\ty'"], ["TasksMax", "uint64 010"], ["TasksMax", "uint64 0x10"],
+            // Errors of runcs's parser, runc's words.
+            ["A1", "true"], ["Foo1Bar", "true"], ["CollectMode", "\"unterminated"], ["TasksMax", "uint64 -1"],
+            ["TasksMax", "int32 99999999999"], ["TimeoutStopSec", "'5'"], ["TasksMax", "uint64 12ab"], ["TasksMax", "[]"],
+            ["TasksMax", "unit64 5"], ["TasksMax", "@as [5]"],
+            // A type systemd refuses (an untyped number is an int32).
+            ["TasksMax", "5"],
+        ];
+        string bundle = host.MakeBundle("annotations", ["sleep", "1000"]);
+        string dir = Path.Combine(host.HostDir, "annotations");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
+        config["linux"]!["cgroupsPath"] = $"system.slice:ann:{id}";
+        for (int i = 0; i < cases.Length; i++)
+        {
+            config["annotations"] = new JsonObject { ["org.systemd.property." + cases[i][0]] = cases[i][1], ["other"] = "x" };
+            File.WriteAllText(Path.Combine(dir, $"config{i}.json"), config.ToJsonString());
+        }
+        string output = CompareWithRunc(bundle, id, $$"""
+            for i in $(seq 0 {{cases.Length - 1}}); do
+              cp config$i.json config.json
+              $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err; echo "$i exit $?"
+              sed -n 's/.*run failed: \(annotation .*\)"$/\1/p' /tmp/err; grep -o 'Unexpected message contents' /tmp/err
+              systemctl show -p TimeoutStopUSec -p CollectMode -p TasksMax -p RuntimeMaxUSec -p SendSIGHUP -p Documentation -p Description {{unit}} | grep -v -e '=$' -e 'Description=ann-' -e 'TasksMax=[0-9][0-9][0-9][0-9]' | sort | tr '\n' ' '; echo
+              $RT delete -f "$ID" 2>/dev/null
+              echo "left: $($RT list -q) $(systemctl is-active {{unit}})"
+            done
+            """);
+        Assert.Contains("TimeoutStopUSec=5s", output);
+        Assert.Contains("CollectMode=inactive-or-failed", output);
+        Assert.Contains("TasksMax=77", output);
+        Assert.Contains("RuntimeMaxUSec=1h", output);
+        Assert.Contains("SendSIGHUP=yes", output);
+        Assert.Contains("Documentation=https://a https://b", output);
+        Assert.Contains("RuntimeMaxUSec=1.500000s", output);
+        Assert.Contains("Description=x\ty", output);
+        Assert.Contains("TasksMax=8 ", output);
+        Assert.Contains("TasksMax=16 ", output);
+        Assert.Contains("annotation org.systemd.property.A1 name incorrect: too short", output);
+        Assert.Contains("annotation org.systemd.property.Foo1Bar name incorrect: contains non-alphabetic character", output);
+        Assert.Contains("""annotation org.systemd.property.CollectMode=\"unterminated value parse error: unterminated string""", output);
+        Assert.Contains("""annotation org.systemd.property.TasksMax=uint64 -1 value parse error: strconv.ParseUint: parsing \"-1\": invalid syntax""", output);
+        Assert.Contains("""value parse error: strconv.ParseInt: parsing \"99999999999\": value out of range""", output);
+        Assert.Contains("annotation org.systemd.property.TimeoutStopSec='5' value parse error: not a number", output);
+        Assert.Contains("Unexpected message contents", output);
+        Assert.DoesNotContain("left: a", output);
+        Assert.DoesNotContain(" active\n", output);
+    }
 }
