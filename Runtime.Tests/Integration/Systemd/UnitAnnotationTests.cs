@@ -25,6 +25,9 @@ public sealed class UnitAnnotationTests
     [InlineData("@as ['a', \"b\"]", "as", "a b")]
     [InlineData("[uint64 1, 2]", "at", "1 2")]
     [InlineData("[1, 2]", "ai", "1 2")]
+    [InlineData("int64 -9223372036854775808", "x", "-9223372036854775808")]
+    [InlineData("uint64 18446744073709551615", "t", "18446744073709551615")]
+    [InlineData("int16 -0x10", "n", "-16")]
     public void Reads_gvariant_text_as_godbus(string text, string signature, string shown)
     {
         var v = GVariantText.Parse(text);
@@ -37,6 +40,9 @@ public sealed class UnitAnnotationTests
     [InlineData("uint64 -1", "strconv.ParseUint: parsing \"-1\": invalid syntax")]
     [InlineData("int16 40000", "strconv.ParseInt: parsing \"40000\": value out of range")]
     [InlineData("12ab", "bad number syntax: \"12a\"")]
+    [InlineData("uint64 18446744073709551616", "strconv.ParseUint: parsing \"18446744073709551616\": value out of range")]
+    [InlineData("int16 -32769", "strconv.ParseInt: parsing \"-32769\": value out of range")]
+    [InlineData("int32 0x", "strconv.ParseInt: parsing \"0x\": invalid syntax")]
     [InlineData("unit64 5", "unrecognized type \"unit64\"")]
     [InlineData("[]", "can't infer type for \"[]\"")]
     [InlineData("uint64 'x'", "invalid type \"t\" for string")]

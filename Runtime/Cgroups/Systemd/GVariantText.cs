@@ -401,31 +401,33 @@ internal sealed class GVariantText
             numberBase = 8;
             digits = digits[1..];
         }
-        System.Numerics.BigInteger value = 0;
         if (digits.Length == 0)
             throw new RuntimeError($"{func}: parsing {GoQuote(s)}: invalid syntax");
+        ulong magnitude = 0;
+        bool overflow = false;
         foreach (char c in digits)
         {
             int digit = char.IsAsciiDigit(c) ? c - '0' : char.IsAsciiHexDigit(c) ? char.ToLowerInvariant(c) - 'a' + 10 : 99;
             if (digit >= numberBase)
                 throw new RuntimeError($"{func}: parsing {GoQuote(s)}: invalid syntax");
-            value = value * numberBase + digit;
+            if (magnitude > (ulong.MaxValue - (ulong)digit) / (ulong)numberBase)
+                overflow = true;
+            else
+                magnitude = magnitude * (ulong)numberBase + (ulong)digit;
         }
-        if (negative)
-            value = -value;
-        var min = unsigned ? System.Numerics.BigInteger.Zero : -(System.Numerics.BigInteger.One << (bits - 1));
-        var max = unsigned ? (System.Numerics.BigInteger.One << bits) - 1 : (System.Numerics.BigInteger.One << (bits - 1)) - 1;
-        if (value < min || value > max)
+        ulong limit = unsigned ? (bits == 64 ? ulong.MaxValue : (1UL << bits) - 1) : (1UL << (bits - 1)) - (negative ? 0UL : 1UL);
+        if (overflow || magnitude > limit)
             throw new RuntimeError($"{func}: parsing {GoQuote(s)}: value out of range");
+        long signedValue = negative ? unchecked(-(long)magnitude) : unchecked((long)magnitude);
         return sig switch
         {
-            "n" => (short)value,
-            "i" => (int)value,
-            "x" => (long)value,
-            "y" => (byte)value,
-            "q" => (ushort)value,
-            "u" => (uint)value,
-            _ => (ulong)value,
+            "n" => (short)signedValue,
+            "i" => (int)signedValue,
+            "x" => signedValue,
+            "y" => (byte)magnitude,
+            "q" => (ushort)magnitude,
+            "u" => (uint)magnitude,
+            _ => magnitude,
         };
     }
 
