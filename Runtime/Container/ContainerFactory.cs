@@ -51,6 +51,7 @@ public static class ContainerFactory
         // (with --systemd-cgroup, systemd makes it once the init exists).
         CgroupManager? cgroup = options.SystemdCgroup ? null : CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
         cgroup?.CheckPreExisting();
+        var unitProperties = options.SystemdCgroup ? Cgroups.Systemd.UnitAnnotations.Parse(spec.Annotations) : null;
 
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
@@ -93,9 +94,10 @@ public static class ContainerFactory
             // until state.json is written).
             store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
-            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
+            var deviceRules = DeviceRules.For(spec);
+            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, unitProperties!);
             cgroup.Create();
-            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
+            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
             Logging.Log.Phase("cgroup set");
             try
             {
