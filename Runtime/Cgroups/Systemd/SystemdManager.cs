@@ -121,7 +121,8 @@ internal sealed class SystemdManager : CgroupManager
         }
         catch (SystemdError e)
         {
-            throw new RuntimeError($"unable to start unit \"{_unit}\": {e.Message}");
+            // runc 1.1.5's words for any other answer (Apply's error, wrapped by the start).
+            throw new RuntimeError($"unable to start container process: unable to apply cgroup configuration: {e.Message}");
         }
         Logging.Log.DebugMessage($"systemd: job {job} queued");
         string? result = Bus.WaitJob(job);
