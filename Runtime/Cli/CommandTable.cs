@@ -11,17 +11,16 @@ public static class CommandTable
     // A verb that runcs implements declares its flags in its Options (Runtime/Commands/), each
     // bound to the property the verb reads; checkpoint and restore, refused, only parse theirs.
 
-    // criu options shared by checkpoint and restore.
-    private static readonly FlagSpec WorkPath = new("work-path", FlagKind.String, "path for saving work files and logs");
-    private static readonly FlagSpec TcpEstablished = new("tcp-established", FlagKind.Bool, "allow open tcp connections");
-    private static readonly FlagSpec ExtUnixSk = new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets");
-    private static readonly FlagSpec ShellJob = new("shell-job", FlagKind.Bool, "allow shell jobs");
-    private static readonly FlagSpec LazyPages = new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages");
-    private static readonly FlagSpec FileLocks = new("file-locks", FlagKind.Bool, "handle file locks, for safety");
-    private static readonly FlagSpec ManageCgroupsMode =
-        new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'");
-    private static readonly FlagSpec EmptyNs = new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties");
-    private static readonly FlagSpec AutoDedup = new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images");
+    // criu options shared by checkpoint and restore (built with their flags, when first needed).
+    private static FlagSpec WorkPath => new("work-path", FlagKind.String, "path for saving work files and logs");
+    private static FlagSpec TcpEstablished => new("tcp-established", FlagKind.Bool, "allow open tcp connections");
+    private static FlagSpec ExtUnixSk => new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets");
+    private static FlagSpec ShellJob => new("shell-job", FlagKind.Bool, "allow shell jobs");
+    private static FlagSpec LazyPages => new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages");
+    private static FlagSpec FileLocks => new("file-locks", FlagKind.Bool, "handle file locks, for safety");
+    private static FlagSpec ManageCgroupsMode => new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'");
+    private static FlagSpec EmptyNs => new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties");
+    private static FlagSpec AutoDedup => new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images");
 
     private const string IdArgsUsage = """
 <container-id>
@@ -110,7 +109,7 @@ checkpointed.
             Description = "The checkpoint command saves the state of the container instance.",
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
+            DeclaredFlags = static () =>
             [
                 new("image-path", FlagKind.String, "path for saving criu image files"),
                 WorkPath,
@@ -137,7 +136,7 @@ checkpointed.
             Description = "The create" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags = CreateCommand.Options.Flags,
+            DeclaredFlags = static () => CreateCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -157,7 +156,7 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags = DeleteCommand.Options.Flags,
+            DeclaredFlags = static () => DeleteCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -174,7 +173,7 @@ information is displayed once every 5 seconds.
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags = EventsCommand.Options.Flags,
+            DeclaredFlags = static () => EventsCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -196,7 +195,7 @@ following will output a list of processes running in the container:
             SkipArgReorder = true,
             ArgRule = ArgCountRule.Min,
             MinArgs = 1,
-            Flags = ExecCommand.Options.Flags,
+            DeclaredFlags = static () => ExecCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -217,7 +216,7 @@ signal to the init process of the "ubuntu01" container:
             ArgRule = ArgCountRule.MinMax,
             MinArgs = 1,
             MaxArgs = 2,
-            Flags = KillCommand.Options.Flags,
+            DeclaredFlags = static () => KillCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -239,7 +238,7 @@ To list containers created using a non-default value for "--root":
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 0,
-            Flags = ListCommand.Options.Flags,
+            DeclaredFlags = static () => ListCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -267,7 +266,7 @@ Use runc list to identify instances of containers and their current status.
             SkipArgReorder = true,
             ArgRule = ArgCountRule.Min,
             MinArgs = 1,
-            Flags = PsCommand.Options.Flags,
+            DeclaredFlags = static () => PsCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -285,7 +284,7 @@ using the runc checkpoint command.
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
+            DeclaredFlags = static () =>
             [
                 SharedFlags.ConsoleSocket<Unread>(),
                 new("image-path", FlagKind.String, "path to criu image files for restoring"),
@@ -333,7 +332,7 @@ Use runc list to identify instances of containers and their current status.
             Description = "The run" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags = RunCommand.Options.Flags,
+            DeclaredFlags = static () => RunCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -342,7 +341,7 @@ Use runc list to identify instances of containers and their current status.
             Description = SpecDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 0,
-            Flags = SpecCommand.Options.Flags,
+            DeclaredFlags = static () => SpecCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -376,7 +375,7 @@ instance of a container.
             ArgsUsage = "<container-id>",
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags = UpdateCommand.Options.Flags,
+            DeclaredFlags = static () => UpdateCommand.Options.Flags,
         },
         new CommandSpec
         {
