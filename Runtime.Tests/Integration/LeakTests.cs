@@ -45,7 +45,7 @@ public sealed class LeakTests
 
     /// <summary>Processes whose root is the bundle's rootfs (the containers' processes), or
     /// which still run from it: other test collections start children meanwhile.</summary>
-    private static int ContainerProcesses(string rootfs) =>
+    internal static int ContainerProcesses(string rootfs) =>
         Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Count(d =>
         {
             try

@@ -28,7 +28,13 @@ public sealed class CommandSpec
 
     public string? Description { get; init; }
 
-    public IReadOnlyList<FlagSpec> Flags { get; init; } = [];
+    /// <summary>The verb's flags, in help order, built on first use: a run builds its own verb's only.</summary>
+    public IReadOnlyList<FlagSpec> Flags => _flags ??= DeclaredFlags?.Invoke() ?? [];
+
+    /// <summary>Where the flags are declared (a verb's Options.Flags), read when first needed.</summary>
+    public Func<IReadOnlyList<FlagSpec>>? DeclaredFlags { private get; init; }
+
+    private IReadOnlyList<FlagSpec>? _flags;
 
     /// <summary>
     /// True for exec and ps: the flags must come before the container id, everything after

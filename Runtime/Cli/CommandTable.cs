@@ -1,3 +1,5 @@
+using Runcs.Commands;
+
 namespace Runcs.Cli;
 
 /// <summary>
@@ -6,36 +8,19 @@ namespace Runcs.Cli;
 /// </summary>
 public static class CommandTable
 {
-    // Flags several verbs declare alike (FlagSpec is immutable, so one instance serves all).
-    // Declared before Commands: static initializers run in textual order.
-    private static readonly FlagSpec Bundle =
-        new("bundle, b", FlagKind.String, "path to the root of the bundle directory, defaults to the current directory");
-    private static readonly FlagSpec BundleNoDefault = new("bundle, b", FlagKind.String, "path to the root of the bundle directory");
-    private static readonly FlagSpec ConsoleSocket = new("console-socket", FlagKind.String,
-        "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal");
-    private static readonly FlagSpec PidFile = new("pid-file", FlagKind.String, "specify the file to write the process id to");
-    private static readonly FlagSpec NoPivot = new("no-pivot", FlagKind.Bool,
-        "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk");
-    private static readonly FlagSpec NoNewKeyring = new("no-new-keyring", FlagKind.Bool,
-        "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key");
-    private static readonly FlagSpec PreserveFds = new("preserve-fds", FlagKind.Int,
-        "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)", "0");
-    private static readonly FlagSpec Detach = new("detach, d", FlagKind.Bool, "detach from the container's process");
-    private static readonly FlagSpec NoSubreaper =
-        new("no-subreaper", FlagKind.Bool, "disable the use of the subreaper used to reap reparented processes");
-    private static readonly FlagSpec Format = new("format, f", FlagKind.String, "select one of: table or json", "table");
+    // A verb that runcs implements declares its flags in its Options (Runtime/Commands/), each
+    // bound to the property the verb reads; checkpoint and restore, refused, only parse theirs.
 
-    // criu options shared by checkpoint and restore.
-    private static readonly FlagSpec WorkPath = new("work-path", FlagKind.String, "path for saving work files and logs");
-    private static readonly FlagSpec TcpEstablished = new("tcp-established", FlagKind.Bool, "allow open tcp connections");
-    private static readonly FlagSpec ExtUnixSk = new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets");
-    private static readonly FlagSpec ShellJob = new("shell-job", FlagKind.Bool, "allow shell jobs");
-    private static readonly FlagSpec LazyPages = new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages");
-    private static readonly FlagSpec FileLocks = new("file-locks", FlagKind.Bool, "handle file locks, for safety");
-    private static readonly FlagSpec ManageCgroupsMode =
-        new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'");
-    private static readonly FlagSpec EmptyNs = new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties");
-    private static readonly FlagSpec AutoDedup = new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images");
+    // criu options shared by checkpoint and restore (built with their flags, when first needed).
+    private static FlagSpec WorkPath => new("work-path", FlagKind.String, "path for saving work files and logs");
+    private static FlagSpec TcpEstablished => new("tcp-established", FlagKind.Bool, "allow open tcp connections");
+    private static FlagSpec ExtUnixSk => new("ext-unix-sk", FlagKind.Bool, "allow external unix sockets");
+    private static FlagSpec ShellJob => new("shell-job", FlagKind.Bool, "allow shell jobs");
+    private static FlagSpec LazyPages => new("lazy-pages", FlagKind.Bool, "use userfaultfd to lazily restore memory pages");
+    private static FlagSpec FileLocks => new("file-locks", FlagKind.Bool, "handle file locks, for safety");
+    private static FlagSpec ManageCgroupsMode => new("manage-cgroups-mode", FlagKind.String, "cgroups mode: 'soft' (default), 'full' and 'strict'");
+    private static FlagSpec EmptyNs => new("empty-ns", FlagKind.StringSlice, "create a namespace, but don't restore its properties");
+    private static FlagSpec AutoDedup => new("auto-dedup", FlagKind.Bool, "enable auto deduplication of memory images");
 
     private const string IdArgsUsage = """
 <container-id>
@@ -55,36 +40,6 @@ The specification file includes an args parameter. The args parameter is used
 to specify command(s) that get run when the container is started. To change the
 command(s) that get executed on start, edit the args parameter of the spec. See
 "runc spec --help" for more explanation.
-""";
-
-    private const string UpdateResourcesUsage = """
-path to the file containing the resources to update or '-' to read from the standard input
-
-The accepted format is as follow (unchanged values can be omitted):
-
-{
-  "memory": {
-    "limit": 0,
-    "reservation": 0,
-    "swap": 0
-  },
-  "cpu": {
-    "shares": 0,
-    "quota": 0,
-    "period": 0,
-    "realtimeRuntime": 0,
-    "realtimePeriod": 0,
-    "cpus": "",
-    "mems": ""
-  },
-  "blockIO": {
-    "weight": 0
-  }
-}
-
-Note: if data is to be read from a file or the standard input, all
-other options are ignored.
-
 """;
 
     private const string SpecDescription = """
@@ -154,7 +109,7 @@ checkpointed.
             Description = "The checkpoint command saves the state of the container instance.",
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
+            DeclaredFlags = static () =>
             [
                 new("image-path", FlagKind.String, "path for saving criu image files"),
                 WorkPath,
@@ -181,15 +136,7 @@ checkpointed.
             Description = "The create" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
-            [
-                Bundle,
-                ConsoleSocket,
-                PidFile,
-                NoPivot,
-                NoNewKeyring,
-                PreserveFds,
-            ],
+            DeclaredFlags = static () => CreateCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -209,10 +156,7 @@ status of "ubuntu01" as "stopped" the following will delete resources held for
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
-            [
-                new("force, f", FlagKind.Bool, "Forcibly deletes the container if it is still running (uses SIGKILL)"),
-            ],
+            DeclaredFlags = static () => DeleteCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -229,11 +173,7 @@ information is displayed once every 5 seconds.
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
-            [
-                new("interval", FlagKind.Duration, "set the stats collection interval", "5s"),
-                new("stats", FlagKind.Bool, "display the container's stats then exit"),
-            ],
+            DeclaredFlags = static () => EventsCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -255,25 +195,7 @@ following will output a list of processes running in the container:
             SkipArgReorder = true,
             ArgRule = ArgCountRule.Min,
             MinArgs = 1,
-            Flags =
-            [
-                ConsoleSocket,
-                new("cwd", FlagKind.String, "current working directory in the container"),
-                new("env, e", FlagKind.StringSlice, "set environment variables"),
-                new("tty, t", FlagKind.Bool, "allocate a pseudo-TTY"),
-                new("user, u", FlagKind.String, "UID (format: <uid>[:<gid>])"),
-                new("additional-gids, g", FlagKind.Int64Slice, "additional gids"),
-                new("process, p", FlagKind.String, "path to the process.json"),
-                Detach,
-                PidFile,
-                new("process-label", FlagKind.String, "set the asm process label for the process commonly used with selinux"),
-                new("apparmor", FlagKind.String, "set the apparmor profile for the process"),
-                new("no-new-privs", FlagKind.Bool, "set the no new privileges value for the process"),
-                new("cap, c", FlagKind.StringSlice, "add a capability to the bounding set for the process") { HelpShowsGivenValues = true },
-                PreserveFds,
-                new("cgroup", FlagKind.StringSlice, "run the process in an (existing) sub-cgroup(s). Format is [<controller>:]<cgroup>."),
-                new("ignore-paused", FlagKind.Bool, "allow exec in a paused container"),
-            ],
+            DeclaredFlags = static () => ExecCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -294,10 +216,7 @@ signal to the init process of the "ubuntu01" container:
             ArgRule = ArgCountRule.MinMax,
             MinArgs = 1,
             MaxArgs = 2,
-            Flags =
-            [
-                new("all, a", FlagKind.Bool, "send the specified signal to all processes inside the container"),
-            ],
+            DeclaredFlags = static () => KillCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -319,11 +238,7 @@ To list containers created using a non-default value for "--root":
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 0,
-            Flags =
-            [
-                Format,
-                new("quiet, q", FlagKind.Bool, "display only container IDs"),
-            ],
+            DeclaredFlags = static () => ListCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -351,10 +266,7 @@ Use runc list to identify instances of containers and their current status.
             SkipArgReorder = true,
             ArgRule = ArgCountRule.Min,
             MinArgs = 1,
-            Flags =
-            [
-                Format,
-            ],
+            DeclaredFlags = static () => PsCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -372,9 +284,9 @@ using the runc checkpoint command.
 """,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
+            DeclaredFlags = static () =>
             [
-                ConsoleSocket,
+                SharedFlags.ConsoleSocket<Unread>(),
                 new("image-path", FlagKind.String, "path to criu image files for restoring"),
                 WorkPath,
                 TcpEstablished,
@@ -382,11 +294,11 @@ using the runc checkpoint command.
                 ShellJob,
                 FileLocks,
                 ManageCgroupsMode,
-                BundleNoDefault,
-                Detach,
-                PidFile,
-                NoSubreaper,
-                NoPivot,
+                SharedFlags.BundleNoDefault<Unread>(),
+                SharedFlags.Detach<Unread>(),
+                SharedFlags.PidFile<Unread>(),
+                SharedFlags.NoSubreaper<Unread>(),
+                SharedFlags.NoPivot<Unread>(),
                 EmptyNs,
                 AutoDedup,
                 LazyPages,
@@ -420,18 +332,7 @@ Use runc list to identify instances of containers and their current status.
             Description = "The run" + CreatesInstanceDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
-            [
-                Bundle,
-                ConsoleSocket,
-                Detach,
-                new("keep", FlagKind.Bool, "do not delete the container after it exits"),
-                PidFile,
-                NoSubreaper,
-                NoPivot,
-                NoNewKeyring,
-                PreserveFds,
-            ],
+            DeclaredFlags = static () => RunCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -440,11 +341,7 @@ Use runc list to identify instances of containers and their current status.
             Description = SpecDescription,
             ArgRule = ArgCountRule.Exact,
             MinArgs = 0,
-            Flags =
-            [
-                BundleNoDefault,
-                new("rootless", FlagKind.Bool, "generate a configuration for a rootless container"),
-            ],
+            DeclaredFlags = static () => SpecCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -478,26 +375,7 @@ instance of a container.
             ArgsUsage = "<container-id>",
             ArgRule = ArgCountRule.Exact,
             MinArgs = 1,
-            Flags =
-            [
-                new("resources, r", FlagKind.String, UpdateResourcesUsage),
-                new("blkio-weight", FlagKind.Int, "Specifies per cgroup weight, range is from 10 to 1000", "0"),
-                new("cpu-period", FlagKind.String, "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default"),
-                new("cpu-quota", FlagKind.String, "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period"),
-                new("cpu-share", FlagKind.String, "CPU shares (relative weight vs. other containers)"),
-                new("cpu-rt-period", FlagKind.String, "CPU realtime period to be used for hardcapping (in usecs). 0 to use system default"),
-                new("cpu-rt-runtime", FlagKind.String, "CPU realtime hardcap limit (in usecs). Allowed cpu time in a given period"),
-                new("cpuset-cpus", FlagKind.String, "CPU(s) to use"),
-                new("cpuset-mems", FlagKind.String, "Memory node(s) to use"),
-                new("kernel-memory", FlagKind.String, "(obsoleted; do not use)"),
-                new("kernel-memory-tcp", FlagKind.String, "(obsoleted; do not use)"),
-                new("memory", FlagKind.String, "Memory limit (in bytes)"),
-                new("memory-reservation", FlagKind.String, "Memory reservation or soft_limit (in bytes)"),
-                new("memory-swap", FlagKind.String, "Total memory usage (memory + swap); set '-1' to enable unlimited swap"),
-                new("pids-limit", FlagKind.Int, "Maximum number of pids allowed in the container", "0"),
-                new("l3-cache-schema", FlagKind.String, "The string of Intel RDT/CAT L3 cache schema"),
-                new("mem-bw-schema", FlagKind.String, "The string of Intel RDT/MBA memory bandwidth schema"),
-            ],
+            DeclaredFlags = static () => UpdateCommand.Options.Flags,
         },
         new CommandSpec
         {
@@ -514,10 +392,6 @@ Show the enabled features.
             MinArgs = 0,
         },
     ];
-
-    /// <summary>Flags that are parsed but not listed in help (runc 1.1 hides kernel-memory*).</summary>
-    internal static bool IsHiddenFlag(CommandSpec command, FlagSpec flag) =>
-        command.Name == "update" && (flag.Name == "kernel-memory" || flag.Name == "kernel-memory-tcp");
 
     /// <summary>The verb named <paramref name="name"/> (or one of its aliases), or null.</summary>
     public static CommandSpec? Find(string name)
@@ -545,4 +419,7 @@ Show the enabled features.
 
     internal static readonly FlagSpec HelpFlag = new("help, h", FlagKind.Bool, "show help");
     internal static readonly FlagSpec VersionFlag = new("version, v", FlagKind.Bool, "print the version");
+
+    /// <summary>The options type of the flags checkpoint and restore parse and never read.</summary>
+    private sealed class Unread;
 }

@@ -22,8 +22,10 @@ public enum FlagKind
 /// <summary>
 /// One flag of the global table or of a verb: its names (the first is the long name, the
 /// others aliases, each shown with "-" if one letter long and "--" otherwise), type, usage and default.
+/// A verb that runcs implements declares its flags as <see cref="OptionFlag{TOptions}"/>s, each
+/// bound to the property of the verb's options that holds its value.
 /// </summary>
-public sealed class FlagSpec
+public class FlagSpec
 {
     public FlagSpec(string names, FlagKind kind, string usage, string? defaultValue = null)
     {
@@ -47,6 +49,9 @@ public sealed class FlagSpec
     public string? Default { get; }
 
     public bool TakesValue => Kind != FlagKind.Bool;
+
+    /// <summary>Parsed but not listed in help (urfave/cli's Hidden: runc 1.1 hides update's kernel-memory*).</summary>
+    public bool Hidden { get; init; }
 
     /// <summary>
     /// runc declares exec's --cap with a shared value object, so the values given on the

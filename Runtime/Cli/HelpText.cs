@@ -95,7 +95,7 @@ value for "bundle" is the current directory.
     }
 
     private static IEnumerable<FlagSpec> VisibleFlags(CommandSpec c) =>
-        c.Flags.Where(f => !CommandTable.IsHiddenFlag(c, f));
+        c.Flags.Where(f => !f.Hidden);
 
     private static string FlagLine(FlagSpec f) => f.HelpNames() + "\t" + f.HelpUsage();
 

@@ -6,8 +6,9 @@ namespace Runcs.Cli;
 
 /// <summary>
 /// A parsed command line: the global options, the verb, its flags and positional arguments.
-/// Flag accessors take any of a flag's names ("bundle" or "b"); a name the verb does not
-/// define reads as unset (false, "", 0, empty), as urfave/cli does.
+/// A verb reads its flags through its typed options (<see cref="Bind{TOptions}"/>). The by-name
+/// accessors serve the parser's own tests: they take any of a flag's names ("bundle" or "b"),
+/// and a name the verb does not define reads as unset (false, "", 0, empty), as urfave/cli does.
 /// </summary>
 public sealed class ParsedCommandLine
 {
@@ -87,65 +88,37 @@ public sealed class ParsedCommandLine
     }
 
     /// <summary>An Int64Slice flag's values (--additional-gids).</summary>
-    public IReadOnlyList<long> GetInt64s(string name)
-    {
-        var result = new List<long>();
-        foreach (string v in GetStrings(name))
-        {
-            NumParseError err = GoStrconv.ParseInt(v, 10, 64, out long n);
-            if (err != NumParseError.None)
-                throw Invalid(name, v, GoStrconv.NumErrorText("ParseInt", v, err));
-            result.Add(n);
-        }
-        return result;
-    }
+    public IReadOnlyList<long> GetInt64s(string name) => FlagValues.Int64s(name, GetStrings(name));
 
     /// <summary>The value as a Go int64 (base prefixes 0x/0o/0b/0 and underscores allowed).</summary>
-    public long GetLong(string name) => ParseSigned(name, 64);
+    public long GetLong(string name) => new GoInt(name, GetString(name)).Value;
 
     /// <summary>The value as an int; out of range is an error like Go's.</summary>
-    public int GetInt(string name) => (int)ParseSigned(name, 32);
+    public int GetInt(string name) => new GoInt(name, GetString(name)).ToInt32();
 
     /// <summary>The value as a Go uint64 (a minus sign is a parse error).</summary>
-    public ulong GetULong(string name) => ParseUnsigned(name, 64);
+    public ulong GetULong(string name) => new GoInt(name, GetString(name)).ToUInt64();
 
-    public uint GetUInt(string name) => (uint)ParseUnsigned(name, 32);
+    public uint GetUInt(string name) => new GoInt(name, GetString(name)).ToUInt32();
 
     /// <summary>A duration flag (--interval), Go syntax.</summary>
-    public TimeSpan GetDuration(string name)
-    {
-        string v = GetString(name);
-        if (v.Length == 0)
-            return TimeSpan.Zero;
-        if (!GoStrconv.TryParseDuration(v, out long ns))
-            throw Invalid(name, v, "parse error");
-        return TimeSpan.FromTicks(ns / 100);
-    }
+    public TimeSpan GetDuration(string name) => FlagValues.Duration(name, GetString(name));
 
-    private long ParseSigned(string name, int bits)
+    /// <summary>
+    /// The verb's typed options: each of <paramref name="flags"/> (the verb's declarations)
+    /// sets its property in <paramref name="options"/> from this command line.
+    /// </summary>
+    public TOptions Bind<TOptions>(TOptions options, IReadOnlyList<OptionFlag<TOptions>> flags)
     {
-        string v = GetString(name);
-        if (v.Length == 0)
-            return 0;
-        NumParseError err = GoStrconv.ParseInt(v, 0, bits, out long n);
-        if (err != NumParseError.None)
-            throw Invalid(name, v, err == NumParseError.Range ? "value out of range" : "parse error");
-        return n;
+        foreach (OptionFlag<TOptions> flag in flags)
+        {
+            FlagEntry? e = Entry(flag.Name);
+            if (e is null || !ReferenceEquals(e.Spec, flag))
+                throw new InvalidOperationException($"--{flag.Name} is not a flag of this command line's verb ({Verb})");
+            flag.Bind(options, e);
+        }
+        return options;
     }
-
-    private ulong ParseUnsigned(string name, int bits)
-    {
-        string v = GetString(name);
-        if (v.Length == 0)
-            return 0;
-        NumParseError err = GoStrconv.ParseUint(v, 0, bits, out ulong n);
-        if (err != NumParseError.None)
-            throw Invalid(name, v, err == NumParseError.Range ? "value out of range" : "parse error");
-        return n;
-    }
-
-    private static UsageError Invalid(string name, string value, string why) =>
-        new($"invalid value {GoStrconv.Quote(value)} for flag -{name}: {why}");
 
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{Verb ?? "(none)"} [{string.Join(", ", Positionals)}]");

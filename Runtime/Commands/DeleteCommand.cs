@@ -1,3 +1,4 @@
+using Runcs.Cli;
 using Runcs.Errors;
 using Runcs.State;
 
@@ -6,9 +7,22 @@ namespace Runcs.Commands;
 /// <summary>`delete [--force] ID`: removes a stopped container; --force also kills a running one.</summary>
 public static class DeleteCommand
 {
+    public sealed class Options
+    {
+        public static IReadOnlyList<OptionFlag<Options>> Flags { get; } =
+        [
+            new BoolFlag<Options>("force, f", "Forcibly deletes the container if it is still running (uses SIGKILL)",
+                static (o, v) => o.Force = v),
+        ];
+
+        public static Options Parse(ParsedCommandLine line) => line.Bind(new Options(), Flags);
+
+        public bool Force { get; private set; }
+    }
+
     public static int Run(CommandContext c)
     {
-        bool force = c.Line.GetBool("force");
+        bool force = Options.Parse(c.Line).Force;
         StateStore.ValidateId(c.Id);
         if (!c.Store.Exists(c.Id))
         {

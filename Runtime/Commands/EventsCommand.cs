@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Runcs.Cli;
 using Runcs.Errors;
 using Runcs.State;
 using Runcs.Sys;
@@ -15,17 +16,33 @@ public static class EventsCommand
     /// <summary>How often the OOM kill counter is read (runc gets an eventfd notification instead).</summary>
     private static readonly TimeSpan OomPoll = TimeSpan.FromMilliseconds(100);
 
+    public sealed class Options
+    {
+        public static IReadOnlyList<OptionFlag<Options>> Flags { get; } =
+        [
+            new DurationFlag<Options>("interval", "set the stats collection interval", static (o, v) => o.Interval = v, "5s"),
+            new BoolFlag<Options>("stats", "display the container's stats then exit", static (o, v) => o.Stats = v),
+        ];
+
+        public static Options Parse(ParsedCommandLine line) => line.Bind(new Options(), Flags);
+
+        public TimeSpan Interval { get; private set; }
+
+        public bool Stats { get; private set; }
+    }
+
     public static int Run(CommandContext c)
     {
+        var options = Options.Parse(c.Line);
         var container = c.Load();
         if (container.Status == ContainerStatus.Stopped)
             throw new RuntimeError($"container with id {container.Id} is not running");
-        if (c.Line.GetBool("stats"))
+        if (options.Stats)
         {
             Stdio.Out(Event("stats", container, stats: true));
             return 0;
         }
-        var interval = c.Line.GetDuration("interval");
+        var interval = options.Interval;
         if (interval <= TimeSpan.Zero)
             throw new RuntimeError("duration interval must be greater than 0");
         ulong ooms = container.Cgroup.OomKills();

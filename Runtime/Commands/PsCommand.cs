@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Runcs.Cli;
 using Runcs.Errors;
 using Runcs.State;
 using Runcs.Sys;
@@ -15,11 +16,23 @@ namespace Runcs.Commands;
 /// </summary>
 public static class PsCommand
 {
+    public sealed class Options
+    {
+        public static IReadOnlyList<OptionFlag<Options>> Flags { get; } =
+        [
+            SharedFlags.Format<Options>(static (o, v) => o.Format = v),
+        ];
+
+        public static Options Parse(ParsedCommandLine line) => line.Bind(new Options(), Flags);
+
+        public string Format { get; private set; } = "";
+    }
+
     public static int Run(CommandContext c)
     {
+        string format = Options.Parse(c.Line).Format;
         var container = c.Load();
         var pids = container.Cgroup.Pids();
-        string format = c.Line.GetString("format");
         if (format == "json")
         {
             Stdio.Out(pids.Count == 0 ? "null\n" : "[" + string.Join(',', pids) + "]\n");

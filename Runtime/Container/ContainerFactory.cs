@@ -27,8 +27,9 @@ public sealed class CreateOptions
 }
 
 /// <summary>
-/// `create`: turns a bundle into a created container whose init waits on exec.fifo. On
-/// any failure everything made so far is undone: init killed, cgroup and state removed.
+/// `create`: turns a bundle into a created container whose init waits on exec.fifo. Each step
+/// registers its undo (<see cref="UndoStack"/>): on any failure everything made so far is
+/// undone in reverse, init killed, cgroup and state removed.
 /// </summary>
 public static class ContainerFactory
 {
@@ -55,145 +56,152 @@ public static class ContainerFactory
 
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
-        InitLauncher? launcher = null;
-        ProcessIo? io = null;
-        int fifoFd = -1, unifiedFd = -1;
+        // Each step registers what undoes it; on a failure they run in reverse, under the lock.
+        using var undo = new UndoStack("create");
+        undo.Push(() => store.Remove(options.Id), "remove the state directory");
+        // The cgroup is made below: the unified one before the init (cloned into it), the others
+        // or systemd's unit once the init exists. Removed on any failure from here, as runc's destroy does.
+        undo.Push(() => cgroup?.Destroy(), "remove the cgroup");
+
+        int fifoFd = OpenExecFifo(dir);
+        undo.Defer(() => LibC.close(fifoFd), "close the exec fifo");
+
+        var (rootUid, rootGid) = RootIds(spec);
+        var io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
+        undo.Push(io.Dispose, "close the process's stdio");
+        int preserveFds = options.PreserveFds + SocketActivation(spec);
+        var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio, preserveFds);
+        // A hybrid host's unified cgroup is made first: the init is cloned into it.
+        int unifiedFd = plan.UnifiedCgroupFd = cgroup?.OpenUnified(create: true) ?? -1;
+        if (unifiedFd >= 0)
+            undo.Defer(() => LibC.close(unifiedFd), "close the unified cgroup");
+
+        InitLauncher launcher;
+        try
+        {
+            launcher = InitLauncher.Start(plan);
+        }
+        catch (RuntimeError e) when (e is not ConfigError)
+        {
+            throw StartFailed(e, spec, cgroup: null);
+        }
+        // Registered before the kill, so it runs after it: the init never sees its channel close.
+        undo.Defer(launcher.Dispose, "close the sync channel");
+        undo.Push(() =>
+        {
+            LibC.kill(launcher.Pid, Signals.SIGKILL);
+            Reaper.Wait(launcher.Pid);
+        }, "kill the init");
+
+        // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
+        // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
+        // of the container ever runs unlimited.
+        // config.bin before the cgroup: a create killed from here on leaves a directory
+        // that names its cgroups, which `delete --force` removes (the init dies with runcs
+        // until state.json is written).
+        store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
+        // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
+        var deviceRules = DeviceRules.For(spec);
+        cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, unitProperties!);
+        cgroup.Create();
+        cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
+        Logging.Log.Phase("cgroup set");
+
         ContainerState state;
         byte[] stateBytes;
         try
         {
-            string fifo = Path.Combine(dir, StatusProbe.ExecFifoName);
-            uint oldMask = LibC.umask(0);
-            int made = LibC.mkfifo(fifo, 0x192 /* 0622 */);
-            LibC.umask(oldMask);
-            if (made < 0)
-                throw SysError.Last($"mkfifo {fifo}");
-            fifoFd = LibC.open(fifo, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC, 0);
-            if (fifoFd < 0)
-                throw SysError.Last($"open {fifo}");
-
-            var (rootUid, rootGid) = RootIds(spec);
-            io = ProcessIo.Prepare(spec.Process!.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
-            int preserveFds = options.PreserveFds + SocketActivation(spec);
-            var plan = NamespacePlan.For(spec, io.ConsoleFd >= 0 ? [fifoFd, io.ConsoleFd] : [fifoFd], io.ChildStdio, preserveFds);
-            // A hybrid host's unified cgroup is made first: the init is cloned into it.
-            plan.UnifiedCgroupFd = unifiedFd = cgroup?.OpenUnified(create: true) ?? -1;
-            try
-            {
-                launcher = InitLauncher.Start(plan);
-            }
-            catch (RuntimeError e) when (e is not ConfigError)
-            {
-                throw StartFailed(e, spec, cgroup: null);
-            }
-            // The kernel has made the namespaces (a network namespace alone takes 0.3-0.6 ms) while
-            // the child waits for its cgroup, made now. Limits go in before the init joins: nothing
-            // of the container ever runs unlimited.
-            // config.bin before the cgroup: a create killed from here on leaves a directory
-            // that names its cgroups, which `delete --force` removes (the init dies with runcs
-            // until state.json is written).
-            store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
-            // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
-            var deviceRules = DeviceRules.For(spec);
-            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, unitProperties!);
-            cgroup.Create();
-            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
-            Logging.Log.Phase("cgroup set");
-            try
-            {
-                using (var join = CgroupJoin.Open(cgroup, joinUnified: !launcher.InUnifiedCgroup, launcher.Pid))
-                    launcher.JoinCgroup(join);
-                int consoleFd = io.ConsoleFd;
-                io.CloseChildEnds();
-                launcher.SendRequest(new InitRequest
-                {
-                    ContainerId = options.Id,
-                    Rootfs = rootfs,
-                    Bundle = options.Bundle,
-                    NoPivot = options.NoPivot,
-                    FifoFd = fifoFd,
-                    ConsoleFd = consoleFd,
-                    PreserveFds = preserveFds,
-                    InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
-                    Seccomp = seccomp,
-                    Spec = spec,
-                });
-                // The init boots meanwhile: start copying its stdio, make state.json now (written
-                // once the init is ready).
-                io.StartPipeForwarding();
-                state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
-                stateBytes = StateStore.Serialize(state);
-                int initPid = launcher.Pid;
-                string CreatingState() =>
-                    HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
-                launcher.WaitReady(() =>
-                {
-                    // In the bundle directory: runc's create works there (it chdirs into the bundle).
-                    string hookState = CreatingState();
-                    try
-                    {
-                        HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState, options.Bundle);
-                        HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState, options.Bundle);
-                    }
-                    catch (RuntimeError e)
-                    {
-                        // runc's words: the init is not ready yet (InitProcess words its own errors alike).
-                        throw new RuntimeError("error during container init: " + e.Message, e);
-                    }
-                }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
-                io.StartTerminalForwarding();
-            }
-            catch (RuntimeError e) when (e is not ConfigError)
-            {
-                throw StartFailed(e, spec, cgroup);
-            }
-
-            store.Write(options.Id, stateBytes);
-            try
-            {
-                launcher.Channel.Send(SyncChannel.Committed);
-            }
-            catch (SysError)
-            {
-                // The init died since it was ready: the container is recorded, and stopped.
-            }
-            Logging.Log.Phase("state written");
-            if (options.PidFile is not null)
-                WritePidFile(options.PidFile, launcher.Pid);
-            return (new Container(store, state), io);
+            (state, stateBytes) = Boot(options, spec, rootfs, seccomp, cgroup, launcher, io, fifoFd, preserveFds);
         }
-        catch
+        catch (RuntimeError e) when (e is not ConfigError)
         {
-            io?.Dispose();
-            if (launcher is not null)
-            {
-                LibC.kill(launcher.Pid, 9);
-                Reaper.Wait(launcher.Pid);
-            }
-            TryCleanup(() => cgroup?.Destroy());
-            TryCleanup(() => store.Remove(options.Id));
-            throw;
+            throw StartFailed(e, spec, cgroup);
         }
-        finally
-        {
-            launcher?.Dispose();
-            if (fifoFd >= 0)
-                LibC.close(fifoFd);
-            if (unifiedFd >= 0)
-                LibC.close(unifiedFd);
-        }
-    }
 
-    private static void TryCleanup(Action cleanup)
-    {
+        store.Write(options.Id, stateBytes);
         try
         {
-            cleanup();
+            launcher.Channel.Send(SyncChannel.Committed);
         }
-        catch (Exception e) when (e is RuntimeError or IOException)
+        catch (SysError)
         {
-            Logging.Log.Warn($"cleanup after a failed create: {e.Message}");
+            // The init died since it was ready: the container is recorded, and stopped.
         }
+        Logging.Log.Phase("state written");
+        if (options.PidFile is not null)
+            WritePidFile(options.PidFile, launcher.Pid);
+        undo.Dismiss();
+        return (new Container(store, state), io);
+    }
+
+    /// <summary>
+    /// exec.fifo, which `start` opens to let the init exec; an O_PATH fd of it goes to the init.
+    /// Inside the container's directory: removed with it.
+    /// </summary>
+    private static int OpenExecFifo(string dir)
+    {
+        string fifo = Path.Combine(dir, StatusProbe.ExecFifoName);
+        uint oldMask = LibC.umask(0);
+        int made = LibC.mkfifo(fifo, 0x192 /* 0622 */);
+        LibC.umask(oldMask);
+        if (made < 0)
+            throw SysError.Last($"mkfifo {fifo}");
+        int fd = LibC.open(fifo, OpenFlags.O_PATH | OpenFlags.O_CLOEXEC, 0);
+        if (fd < 0)
+            throw SysError.Last($"open {fifo}");
+        return fd;
+    }
+
+    /// <summary>
+    /// The init, cloned, joins its cgroup, gets its request and boots, running the prestart and
+    /// createRuntime hooks when it asks; returns the state to record (and its state.json, made
+    /// while the init boots).
+    /// </summary>
+    private static (ContainerState State, byte[] Json) Boot(CreateOptions options, Spec spec, string rootfs, Seccomp.SeccompLoader.Filter? seccomp,
+        CgroupManager cgroup, InitLauncher launcher, ProcessIo io, int fifoFd, int preserveFds)
+    {
+        using (var join = CgroupJoin.Open(cgroup, joinUnified: !launcher.InUnifiedCgroup, launcher.Pid))
+            launcher.JoinCgroup(join);
+        int consoleFd = io.ConsoleFd;
+        io.CloseChildEnds();
+        launcher.SendRequest(new InitRequest
+        {
+            ContainerId = options.Id,
+            Rootfs = rootfs,
+            Bundle = options.Bundle,
+            NoPivot = options.NoPivot,
+            FifoFd = fifoFd,
+            ConsoleFd = consoleFd,
+            PreserveFds = preserveFds,
+            InUserNamespace = spec.Linux?.FindNamespace("user") is not null,
+            Seccomp = seccomp,
+            Spec = spec,
+        });
+        // The init boots meanwhile: start copying its stdio, make state.json now (written
+        // once the init is ready).
+        io.StartPipeForwarding();
+        var state = NewState(options, spec, rootfs, cgroup, launcher.Pid);
+        byte[] stateBytes = StateStore.Serialize(state);
+        int initPid = launcher.Pid;
+        string CreatingState() =>
+            HookRunner.StateJson(spec.OciVersion, options.Id, "creating", initPid, options.Bundle, spec.Annotations);
+        launcher.WaitReady(() =>
+        {
+            // In the bundle directory: runc's create works there (it chdirs into the bundle).
+            string hookState = CreatingState();
+            try
+            {
+                HookRunner.Run("prestart", spec.Hooks?.Prestart, hookState, options.Bundle);
+                HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, hookState, options.Bundle);
+            }
+            catch (RuntimeError e)
+            {
+                // runc's words: the init is not ready yet (InitProcess words its own errors alike).
+                throw new RuntimeError("error during container init: " + e.Message, e);
+            }
+        }, Seccomp.SeccompAgent.For(spec.Linux?.Seccomp, CreatingState));
+        io.StartTerminalForwarding();
+        return (state, stateBytes);
     }
 
     private static ContainerState NewState(CreateOptions options, Spec spec, string rootfs, CgroupManager cgroup, int initPid) => new()

@@ -1,3 +1,4 @@
+using Runcs.Cgroups;
 using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Io;
@@ -40,38 +41,18 @@ public static class ExecLauncher
         var (rootUid, rootGid) = ContainerFactory.RootIds(spec);
         // Checked before anything is made: runc's own words ("unable to create new parent process: ..."), not a start failure.
         var cgroup = options.SubCgroups is { } sub ? Cgroups.SubCgroups.For(container.Cgroup.Paths, sub) : container.Cgroup;
+        using var undo = new UndoStack("exec");
         var io = ProcessIo.Prepare(process.Terminal == true, options.Detach, options.ConsoleSocket, rootUid, rootGid);
+        undo.Push(io.Dispose, "close the process's stdio");
         var paths = container.State.NamespacePaths ?? [];
-        InitLauncher launcher;
-        int unifiedFd = -1;
-        try
+        InitLauncher launcher = Spawn(cgroup, paths, io, options);
+        // Registered before the kill, so it runs after it, as create's.
+        undo.Defer(launcher.Dispose, "close the sync channel");
+        undo.Push(() =>
         {
-            // On a hybrid host the process is cloned into the unified cgroup (see LaunchPlan.UnifiedCgroupFd).
-            unifiedFd = cgroup.OpenUnified(create: false);
-            launcher = InitLauncher.Start(new LaunchPlan
-            {
-                Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
-                    .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
-                InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
-                Stdio = io.ChildStdio,
-                Cgroup = cgroup,
-                UnifiedCgroupFd = unifiedFd,
-                PreserveFds = options.PreserveFds,
-            });
-        }
-        catch (Exception e)
-        {
-            io.Dispose();
-            if (e is RuntimeError and not ConfigError)
-                throw StartFailed(e);
-            throw;
-        }
-        finally
-        {
-            if (unifiedFd >= 0)
-                Sys.LibC.close(unifiedFd);
-        }
-        using var _ = launcher;
+            Sys.LibC.kill(launcher.Pid, Sys.Signals.SIGKILL);
+            Sys.Reaper.Wait(launcher.Pid);
+        }, "kill the process");
         int consoleFd = io.ConsoleFd;
         io.CloseChildEnds();
         try
@@ -95,20 +76,46 @@ public static class ExecLauncher
             launcher.WaitReady(seccompAgent: Seccomp.SeccompAgent.For(spec.Linux?.Seccomp,
                 () => container.HookState(container.Status.ToRuncString())));
             io.StartTerminalForwarding();
-            return (launcher.Pid, io);
         }
-        catch (Exception e)
+        catch (RuntimeError e) when (e is not ConfigError)
         {
-            io.Dispose();
-            Sys.LibC.kill(launcher.Pid, 9);
-            Sys.Reaper.Wait(launcher.Pid);
-            if (e is RuntimeError and not ConfigError)
-                throw StartFailed(e);
-            throw;
+            throw StartFailed(e);
+        }
+        undo.Dismiss();
+        return (launcher.Pid, io);
+    }
+
+    /// <summary>Clones the process into the container's namespaces, and on a hybrid host into its unified cgroup.</summary>
+    private static InitLauncher Spawn(CgroupManager cgroup, Dictionary<string, string> paths, ProcessIo io, ExecOptions options)
+    {
+        int unifiedFd = -1;
+        try
+        {
+            // On a hybrid host the process is cloned into the unified cgroup (see LaunchPlan.UnifiedCgroupFd).
+            unifiedFd = cgroup.OpenUnified(create: false);
+            return InitLauncher.Start(new LaunchPlan
+            {
+                Join = [.. paths.OrderBy(p => p.Key == "user" ? 0 : 1)
+                    .Select(p => (p.Value, (int)Namespaces.ToCloneFlag(p.Key)))],
+                InheritFds = io.ConsoleFd >= 0 ? [io.ConsoleFd] : [],
+                Stdio = io.ChildStdio,
+                Cgroup = cgroup,
+                UnifiedCgroupFd = unifiedFd,
+                PreserveFds = options.PreserveFds,
+            });
+        }
+        catch (RuntimeError e) when (e is not ConfigError)
+        {
+            throw StartFailed(e);
+        }
+        finally
+        {
+            if (unifiedFd >= 0)
+                Sys.LibC.close(unifiedFd);
         }
     }
 
     /// <summary>runc's wording: `exec failed: unable to start container process: ...` (engines
     /// read "executable file not found" and "permission denied" in it as exit codes 127 and 126).</summary>
-    private static RuntimeError StartFailed(Exception e) => new("unable to start container process: " + e.Message, e);
+    private static RuntimeError StartFailed(RuntimeError e) => new("unable to start container process: " + e.Message, e);
 }
