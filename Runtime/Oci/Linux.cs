@@ -8,8 +8,8 @@ public sealed class Linux
     [JsonPropertyName("uidMappings")] public List<LinuxIdMapping>? UidMappings { get; set; }
     [JsonPropertyName("gidMappings")] public List<LinuxIdMapping>? GidMappings { get; set; }
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
-    [JsonPropertyName("resources")] public LinuxResources? Resources { get; set; }
-    [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
+    [JsonPropertyName("resources"), ParentOnly] public LinuxResources? Resources { get; set; }
+    [JsonPropertyName("cgroupsPath"), ParentOnly] public string? CgroupsPath { get; set; }
     [JsonPropertyName("namespaces")] public List<LinuxNamespace>? Namespaces { get; set; }
     [JsonPropertyName("devices")] public List<LinuxDevice>? Devices { get; set; }
     [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; set; }
@@ -17,12 +17,12 @@ public sealed class Linux
     [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
     [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
     [JsonPropertyName("mountLabel")] public string? MountLabel { get; set; }
-    [JsonPropertyName("intelRdt")] public LinuxIntelRdt? IntelRdt { get; set; }
+    [JsonPropertyName("intelRdt"), ParentOnly] public LinuxIntelRdt? IntelRdt { get; set; }
     [JsonPropertyName("personality")] public LinuxPersonality? Personality { get; set; }
     /// <summary>Clock name ("monotonic", "boottime") → offset; needs a time namespace.</summary>
-    [JsonPropertyName("timeOffsets")] public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
+    [JsonPropertyName("timeOffsets"), ParentOnly] public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
     /// <summary>Host interface name → how it appears in the container's network namespace.</summary>
-    [JsonPropertyName("netDevices")] public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
+    [JsonPropertyName("netDevices"), ParentOnly] public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
 
     /// <summary>The namespace entry of the given type, or null.</summary>
     public LinuxNamespace? FindNamespace(string type)
