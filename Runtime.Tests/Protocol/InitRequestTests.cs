@@ -48,6 +48,7 @@ public sealed class InitRequestTests
           "flags": ["SECCOMP_FILTER_FLAG_LOG"], "listenerPath": "/agent.sock", "listenerMetadata": "m",
           "syscalls": [{"names": ["clone"], "action": "SCMP_ACT_ALLOW", "errnoRet": 1,
                         "args": [{"index": 0, "value": 2114060288, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]}]},
+        "memoryPolicy": {"mode": "MPOL_BIND", "nodes": "0-1", "flags": ["MPOL_F_STATIC_NODES"]},
         "personality": {"domain": "LINUX32", "flags": []}
       }
     }

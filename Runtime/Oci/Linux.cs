@@ -18,6 +18,8 @@ public sealed class Linux
     [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
     [JsonPropertyName("mountLabel")] public string? MountLabel { get; set; }
     [JsonPropertyName("intelRdt"), ParentOnly] public LinuxIntelRdt? IntelRdt { get; set; }
+    /// <summary>runtime-spec 1.3; runc 1.1.5 ignores it.</summary>
+    [JsonPropertyName("memoryPolicy")] public LinuxMemoryPolicy? MemoryPolicy { get; set; }
     [JsonPropertyName("personality")] public LinuxPersonality? Personality { get; set; }
     /// <summary>Clock name ("monotonic", "boottime") → offset; needs a time namespace.</summary>
     [JsonPropertyName("timeOffsets"), ParentOnly] public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
@@ -115,6 +117,22 @@ public sealed class LinuxIntelRdt
     [JsonPropertyName("memBwSchema")] public string? MemBwSchema { get; set; }
     [JsonPropertyName("enableCMT")] public bool? EnableCmt { get; set; }
     [JsonPropertyName("enableMBM")] public bool? EnableMbm { get; set; }
+}
+
+/// <summary>set_mempolicy(2): the NUMA memory policy of the container's processes.</summary>
+public sealed class LinuxMemoryPolicy
+{
+    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
+    /// <summary>NUMA nodes, in the kernel's list syntax ("0-3,6").</summary>
+    [JsonPropertyName("nodes")] public string? Nodes { get; set; }
+    [JsonPropertyName("flags")] public List<string>? Flags { get; set; }
+
+    /// <summary>The modes, index = the kernel's number (MPOL_DEFAULT = 0 ... MPOL_WEIGHTED_INTERLEAVE = 6).</summary>
+    public static readonly IReadOnlyList<string> Modes =
+        ["MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"];
+
+    /// <summary>The mode flags, index i = bit 13 + i (MPOL_F_NUMA_BALANCING = 1 &lt;&lt; 13).</summary>
+    public static readonly IReadOnlyList<string> KnownFlags = ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"];
 }
 
 /// <summary>personality(2) settings.</summary>

@@ -151,6 +151,7 @@ internal static partial class SpecReader
                 case "readonlypaths": v.ReadonlyPaths = c.OptStrings(); break;
                 case "mountlabel": v.MountLabel = c.OptString(); break;
                 case "intelrdt": v.IntelRdt = c.OptObject(ParseLinuxIntelRdt); break;
+                case "memorypolicy": v.MemoryPolicy = c.OptObject(ParseLinuxMemoryPolicy); break;
                 case "personality": v.Personality = c.OptObject(ParseLinuxPersonality); break;
                 case "timeoffsets": v.TimeOffsets = c.OptObjectMap(ParseLinuxTimeOffset); break;
                 case "netdevices": v.NetDevices = c.OptObjectMap(ParseLinuxNetDevice); break;
@@ -519,6 +520,22 @@ internal static partial class SpecReader
                 case "membwschema": v.MemBwSchema = c.OptString(); break;
                 case "enablecmt": v.EnableCmt = c.OptBool(); break;
                 case "enablembm": v.EnableMbm = c.OptBool(); break;
+                default: c.Skip(); break;
+            }
+        }
+        return v;
+    }
+
+    private static LinuxMemoryPolicy ParseLinuxMemoryPolicy(ref JsonCursor c)
+    {
+        var v = new LinuxMemoryPolicy();
+        while (c.NextProperty(out string name))
+        {
+            switch (name)
+            {
+                case "mode": v.Mode = c.String(); break;
+                case "nodes": v.Nodes = c.OptString(); break;
+                case "flags": v.Flags = c.OptStrings(); break;
                 default: c.Skip(); break;
             }
         }

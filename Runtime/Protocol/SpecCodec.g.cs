@@ -12,7 +12,7 @@ internal static partial class SpecCodec
     /// A hash of the layout below (the carried fields, their order and types): config.bin's
     /// header names it, so that a file another build of runcs wrote is never misread.
     /// </summary>
-    public const uint Layout = 0xdbf45f3a;
+    public const uint Layout = 0x22a2aa7e;
 
     private static void WriteSpec(CompactWriter w, Spec v)
     {
@@ -150,6 +150,7 @@ internal static partial class SpecCodec
         w.Strings(v.MaskedPaths);
         w.Strings(v.ReadonlyPaths);
         w.String(v.MountLabel);
+        if (w.Present(v.MemoryPolicy is not null)) WriteLinuxMemoryPolicy(w, v.MemoryPolicy!);
         if (w.Present(v.Personality is not null)) WriteLinuxPersonality(w, v.Personality!);
     }
 
@@ -166,6 +167,7 @@ internal static partial class SpecCodec
         v.MaskedPaths = r.Strings();
         v.ReadonlyPaths = r.Strings();
         v.MountLabel = r.NullableString();
+        v.MemoryPolicy = r.Present() ? ReadLinuxMemoryPolicy(r) : null;
         v.Personality = r.Present() ? ReadLinuxPersonality(r) : null;
         return v;
     }
@@ -385,6 +387,22 @@ internal static partial class SpecCodec
         v.ListenerPath = r.NullableString();
         v.ListenerMetadata = r.NullableString();
         v.Syscalls = r.List(ReadLinuxSyscall);
+        return v;
+    }
+
+    private static void WriteLinuxMemoryPolicy(CompactWriter w, LinuxMemoryPolicy v)
+    {
+        w.String(v.Mode);
+        w.String(v.Nodes);
+        w.Strings(v.Flags);
+    }
+
+    private static LinuxMemoryPolicy ReadLinuxMemoryPolicy(CompactReader r)
+    {
+        var v = new LinuxMemoryPolicy();
+        v.Mode = r.String();
+        v.Nodes = r.NullableString();
+        v.Flags = r.Strings();
         return v;
     }
 
