@@ -134,6 +134,42 @@ public sealed class DamagedStateTests
         Assert.Equal(0, b.Runcs("delete", "--force", b.Id).ExitCode);
     }
 
+    /// <summary>
+    /// A create killed after config.bin and before state.json leaves a directory whose config.bin
+    /// names its cgroups: `delete --force` removes the cgroup of the config's cgroupsPath (config.bin
+    /// carries it), not the default one.
+    /// </summary>
+    [Fact]
+    public void Delete_of_a_killed_create_removes_the_cgroup_of_its_cgroups_path()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        string name = "runcs-test-" + b.Id;
+        b.Config["linux"]!["cgroupsPath"] = "/" + name;
+        b.Save();
+        var created = b.Runcs("create", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        int pid = (int)System.Text.Json.Nodes.JsonNode.Parse(b.Runcs("state", b.Id).Stdout)!["pid"]!;
+        var cgroups = Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, name)).Where(Directory.Exists).ToList();
+        Assert.NotEmpty(cgroups);
+        // What a create killed before it wrote state.json leaves: its init dies with it.
+        Sys_kill(pid);
+        ContainerLifecycleTests.WaitFor(() => !Directory.Exists($"/proc/{pid}"));
+        File.Delete(Path.Combine(b.StateRoot, b.Id, "state.json"));
+
+        try
+        {
+            var deleted = b.Runcs("delete", "--force", b.Id);
+            Assert.True(deleted.ExitCode == 0, deleted.ToString());
+            Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+            Assert.Empty(cgroups.Where(Directory.Exists));
+        }
+        finally
+        {
+            foreach (string dir in cgroups.Where(Directory.Exists))
+                Directory.Delete(dir);
+        }
+    }
+
     private static void Sys_kill(int pid)
     {
         try

@@ -9,7 +9,8 @@ public sealed class Linux
     [JsonPropertyName("gidMappings")] public List<LinuxIdMapping>? GidMappings { get; set; }
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
     [JsonPropertyName("resources"), ParentOnly] public LinuxResources? Resources { get; set; }
-    [JsonPropertyName("cgroupsPath"), ParentOnly] public string? CgroupsPath { get; set; }
+    /// <summary>Travels in config.bin: `delete` of a container whose create was killed names its cgroups by it.</summary>
+    [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("namespaces")] public List<LinuxNamespace>? Namespaces { get; set; }
     [JsonPropertyName("devices")] public List<LinuxDevice>? Devices { get; set; }
     [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; set; }

@@ -12,7 +12,7 @@ internal static partial class SpecCodec
     /// A hash of the layout below (the carried fields, their order and types): config.bin's
     /// header names it, so that a file another build of runcs wrote is never misread.
     /// </summary>
-    public const uint Layout = 0x22a2aa7e;
+    public const uint Layout = 0x199d5d01;
 
     private static void WriteSpec(CompactWriter w, Spec v)
     {
@@ -143,6 +143,7 @@ internal static partial class SpecCodec
         w.List(v.UidMappings, WriteLinuxIdMapping);
         w.List(v.GidMappings, WriteLinuxIdMapping);
         w.Map(v.Sysctl);
+        w.String(v.CgroupsPath);
         w.List(v.Namespaces, WriteLinuxNamespace);
         w.List(v.Devices, WriteLinuxDevice);
         if (w.Present(v.Seccomp is not null)) WriteLinuxSeccomp(w, v.Seccomp!);
@@ -160,6 +161,7 @@ internal static partial class SpecCodec
         v.UidMappings = r.List(ReadLinuxIdMapping);
         v.GidMappings = r.List(ReadLinuxIdMapping);
         v.Sysctl = r.Map();
+        v.CgroupsPath = r.NullableString();
         v.Namespaces = r.List(ReadLinuxNamespace);
         v.Devices = r.List(ReadLinuxDevice);
         v.Seccomp = r.Present() ? ReadLinuxSeccomp(r) : null;
