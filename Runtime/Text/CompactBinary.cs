@@ -157,9 +157,6 @@ public sealed class CompactReader(byte[] data, int start = 0)
         return n;
     }
 
-    /// <summary>The next n bytes, as they were written with <see cref="CompactWriter.Bytes"/>.</summary>
-    public ReadOnlySpan<byte> Bytes(int n) => Take(n);
-
     /// <summary>Everything was consumed: the two ends agree on the layout.</summary>
     public void End()
     {
