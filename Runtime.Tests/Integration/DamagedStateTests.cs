@@ -73,6 +73,103 @@ public sealed class DamagedStateTests
         }
     }
 
+    /// <summary>
+    /// A config.bin another runcs wrote (one from before the header, or of another layout: an
+    /// upgrade while the container ran) is never decoded: `exec` starts from the bundle's
+    /// config.json, as for a container without config.bin, and says so.
+    /// </summary>
+    [Theory]
+    [InlineData("another layout")]
+    [InlineData("no header")]
+    public void An_exec_after_a_config_bin_of_another_runcs_uses_the_bundle_config(string how)
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        var created = b.Runcs("run", "-d", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        string path = Path.Combine(b.StateRoot, b.Id, "config.bin");
+        byte[] data = File.ReadAllBytes(path);
+        if (how == "another layout")
+            data[8] ^= 1;
+        else
+            data = data[12..];
+        File.WriteAllBytes(path, data);
+
+        var exec = b.Runcs("exec", b.Id, "echo", "from-exec");
+        Assert.True(exec.ExitCode == 0, exec.ToString());
+        Assert.Equal("from-exec\n", exec.Stdout);
+        string reason = how == "another layout" ? "it was written by another version of runcs (layout " : "it has no runcs config header";
+        Assert.Contains($"{path}: {reason}", exec.Stderr);
+        Assert.Contains($": using {b.ConfigPath}", exec.Stderr);
+    }
+
+    [Fact]
+    public void A_config_bin_of_another_runcs_without_the_bundle_config_is_an_error_naming_both()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        var created = b.Runcs("run", "-d", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        string path = Path.Combine(b.StateRoot, b.Id, "config.bin");
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[12..]);
+        File.Delete(b.ConfigPath);
+
+        var exec = b.Runcs("exec", b.Id, "true");
+        AssertCleanFailure(exec, "exec", 255);
+        Assert.Contains($"{path}: it has no runcs config header", exec.Stderr);
+        Assert.Contains("config.json not found", exec.Stderr);
+    }
+
+    [Fact]
+    public void A_damaged_config_bin_fails_exec_with_an_error_naming_it()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        var created = b.Runcs("run", "-d", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        string path = Path.Combine(b.StateRoot, b.Id, "config.bin");
+        byte[] data = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, data[..(data.Length - 3)]);
+
+        var exec = b.Runcs("exec", b.Id, "true");
+        AssertCleanFailure(exec, "exec", 255);
+        Assert.Contains($"unable to load the config of container {b.Id}: {path}: damaged (compact binary data: truncated)", exec.Stderr);
+        Assert.Equal(0, b.Runcs("delete", "--force", b.Id).ExitCode);
+    }
+
+    /// <summary>
+    /// A create killed after config.bin and before state.json leaves a directory whose config.bin
+    /// names its cgroups: `delete --force` removes the cgroup of the config's cgroupsPath (config.bin
+    /// carries it), not the default one.
+    /// </summary>
+    [Fact]
+    public void Delete_of_a_killed_create_removes_the_cgroup_of_its_cgroups_path()
+    {
+        using var b = new Bundle(["sleep", "60"]);
+        string name = "runcs-test-" + b.Id;
+        b.Config["linux"]!["cgroupsPath"] = "/" + name;
+        b.Save();
+        var created = b.Runcs("create", "--bundle", b.Dir, b.Id);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        int pid = (int)System.Text.Json.Nodes.JsonNode.Parse(b.Runcs("state", b.Id).Stdout)!["pid"]!;
+        var cgroups = Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, name)).Where(Directory.Exists).ToList();
+        Assert.NotEmpty(cgroups);
+        // What a create killed before it wrote state.json leaves: its init dies with it.
+        Sys_kill(pid);
+        ContainerLifecycleTests.WaitFor(() => !Directory.Exists($"/proc/{pid}"));
+        File.Delete(Path.Combine(b.StateRoot, b.Id, "state.json"));
+
+        try
+        {
+            var deleted = b.Runcs("delete", "--force", b.Id);
+            Assert.True(deleted.ExitCode == 0, deleted.ToString());
+            Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+            Assert.Empty(cgroups.Where(Directory.Exists));
+        }
+        finally
+        {
+            foreach (string dir in cgroups.Where(Directory.Exists))
+                Directory.Delete(dir);
+        }
+    }
+
     private static void Sys_kill(int pid)
     {
         try

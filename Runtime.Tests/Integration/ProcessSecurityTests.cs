@@ -143,6 +143,53 @@ public sealed class ProcessSecurityTests
         Assert.Equal(["345", "7"], r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    /// <summary>
+    /// linux.memoryPolicy (runtime-spec 1.3) is set for the process and for `exec` (which reads it
+    /// from config.bin); runc 1.1.5 does not know the field and leaves the default policy.
+    /// </summary>
+    [Fact]
+    public void The_memory_policy_is_applied_to_the_process_and_to_exec()
+    {
+        Assert.SkipUnless(Directory.Exists("/sys/devices/system/node/node0"), "a kernel without NUMA");
+        using var b = new Bundle(["probe", "mempolicy"]);
+        SyscallProbe.Install(b);
+        b.Config["linux"]!["memoryPolicy"] = new JsonObject
+        {
+            ["mode"] = "MPOL_BIND", ["nodes"] = "0", ["flags"] = new JsonArray("MPOL_F_STATIC_NODES"),
+        };
+        b.Save();
+        const string bound = "mode 32770 nodes 1\n"; // MPOL_BIND (2) | MPOL_F_STATIC_NODES (1 << 15), node 0
+        var run = b.Run();
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(bound, run.Stdout);
+        if (File.Exists("/usr/sbin/runc"))
+        {
+            var runc = RuncsBinary.Exec("/usr/sbin/runc", ["--root", Path.Combine(b.Dir, "runc-state"), "run", "--bundle", b.Dir, b.Id]);
+            Assert.True(runc.ExitCode == 0, runc.ToString());
+            Assert.Equal("mode 0 nodes 0\n", runc.Stdout);
+        }
+
+        b.Args = ["sleep", "60"];
+        b.Save();
+        Assert.Equal(0, b.Run("-d").ExitCode);
+        var exec = b.Runcs("exec", b.Id, "probe", "mempolicy");
+        Assert.True(exec.ExitCode == 0, exec.ToString());
+        Assert.Equal(bound, exec.Stdout);
+    }
+
+    [Fact]
+    public void A_memory_policy_the_kernel_refuses_is_a_start_error()
+    {
+        Assert.SkipUnless(Directory.Exists("/sys/devices/system/node/node0") && !Directory.Exists("/sys/devices/system/node/node7"), "a kernel without NUMA, or with a node 7");
+        using var b = new Bundle(["true"]);
+        b.Config["linux"]!["memoryPolicy"] = new JsonObject { ["mode"] = "MPOL_BIND", ["nodes"] = "7" };
+        b.Save();
+        var r = b.Run();
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("set_mempolicy MPOL_BIND: invalid argument", r.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(b.StateRoot, b.Id)));
+    }
+
     [Fact]
     public void Exec_gets_its_own_capabilities_and_user()
     {

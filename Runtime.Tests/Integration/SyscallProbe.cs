@@ -5,7 +5,8 @@ namespace Runcs.Tests.Integration;
 /// <summary>
 /// A tiny static program for the rootfs, `probe NR [ARG...]`: makes syscall NR with the given
 /// arguments and prints "ok" or "errno N". busybox cannot make an arbitrary syscall; seccomp
-/// tests need exact numbers and arguments. Compiled once per test run with gcc -static.
+/// tests need exact numbers and arguments. `probe mempolicy` prints get_mempolicy's mode (with
+/// its flags) and first word of nodes: "mode M nodes N". Compiled once per test run with gcc -static.
 /// </summary>
 public static class SyscallProbe
 {
@@ -14,7 +15,16 @@ public static class SyscallProbe
         #include <stdio.h>
         #include <stdlib.h>
         #include <unistd.h>
+        #include <string.h>
+        #include <sys/syscall.h>
         int main(int argc, char **argv) {
+            if (argc == 2 && strcmp(argv[1], "mempolicy") == 0) {
+                int mode = -1;
+                unsigned long nodes[16] = {0};
+                if (syscall(SYS_get_mempolicy, &mode, nodes, 16 * 64 + 1, 0, 0) < 0) { printf("errno %d\n", errno); return 0; }
+                printf("mode %d nodes %lu\n", mode, nodes[0]);
+                return 0;
+            }
             long a[6] = {0};
             for (int i = 2; i < argc && i < 8; i++) a[i - 2] = strtol(argv[i], 0, 0);
             long r = syscall(strtol(argv[1], 0, 0), a[0], a[1], a[2], a[3], a[4], a[5]);

@@ -363,6 +363,18 @@ public sealed class SpecValidatorTests : IDisposable
     }
 
     [Fact]
+    public void UnknownMemoryPolicyModeOrFlag()
+    {
+        var s = Valid();
+        s.Linux!.MemoryPolicy = new LinuxMemoryPolicy { Mode = "MPOL_FAST", Nodes = "0" };
+        Assert.Equal("config.json: linux.memoryPolicy.mode: unknown memory policy mode \"MPOL_FAST\"", Fails(s, "linux.memoryPolicy.mode"));
+        s.Linux.MemoryPolicy = new LinuxMemoryPolicy { Mode = "MPOL_BIND", Nodes = "0", Flags = ["MPOL_F_STATIC_NODES", "MPOL_F_BOGUS"] };
+        Assert.Equal("config.json: linux.memoryPolicy.flags[1]: unknown memory policy flag \"MPOL_F_BOGUS\"", Fails(s, "linux.memoryPolicy.flags[1]"));
+        s.Linux.MemoryPolicy = new LinuxMemoryPolicy { Mode = "MPOL_INTERLEAVE", Nodes = "0", Flags = ["MPOL_F_RELATIVE_NODES"] };
+        SpecValidator.Validate(s, _bundle.Dir);
+    }
+
+    [Fact]
     public void ExecProcessIsValidatedWithoutPrefix()
     {
         var p = SpecLoader.ParseProcess("process.json", """{"args": [], "cwd": "/"}""");

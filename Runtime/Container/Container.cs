@@ -77,10 +77,30 @@ public sealed class Container
     /// <summary>
     /// The config `create` validated (config.bin), which `exec` starts from as runc's does from
     /// its saved container config (only exec's default process comes from the bundle again). A
-    /// container created by a runcs without config.bin falls back to the bundle's config.json.
+    /// container whose config.bin another runcs wrote (one from before config.bin, or before an
+    /// upgrade that changed its layout) falls back to the bundle's config.json, with a warning;
+    /// a damaged config.bin is an error naming it.
     /// </summary>
-    public Spec LoadConfig() =>
-        _store.ReadConfig(Id) is { } data ? SpecCodec.Decode(data) : SpecLoader.Load(State.Bundle);
+    public Spec LoadConfig()
+    {
+        if (_store.ReadConfig(Id) is not { } data)
+            return SpecLoader.Load(State.Bundle);
+        string file = Path.Combine(_store.ContainerDir(Id), StateStore.ConfigFileName);
+        Spec? saved;
+        string? otherFormat;
+        try
+        {
+            saved = SpecCodec.Decode(data, out otherFormat);
+        }
+        catch (RuntimeError e)
+        {
+            throw new RuntimeError($"unable to load the config of container {Id}: {file}: {e.Message}", e);
+        }
+        if (saved is not null)
+            return saved;
+        Logging.Log.Warn($"{file}: {otherFormat}: using {Path.Combine(State.Bundle, SpecLoader.ConfigFileName)}");
+        return SpecLoader.Load(State.Bundle);
+    }
 
     /// <summary>The state JSON hooks and the seccomp agent read.</summary>
     internal string HookState(string status) => HookRunner.StateJson(State.OciVersion, Id, status,
@@ -272,7 +292,11 @@ public sealed class Container
         try
         {
             if (store.ReadConfig(id) is { } config)
-                CgroupManager.ForNew(SpecCodec.Decode(config).Linux?.CgroupsPath, id).Destroy();
+            {
+                var spec = SpecCodec.Decode(config, out string? otherFormat)
+                    ?? throw new RuntimeError($"{StateStore.ConfigFileName}: {otherFormat}: its cgroups are left");
+                CgroupManager.ForNew(spec.Linux?.CgroupsPath, id).Destroy();
+            }
         }
         catch (Exception e) // best effort: the directory goes in any case
         {

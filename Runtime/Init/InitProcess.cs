@@ -120,7 +120,7 @@ public static class InitProcess
         s_buildingContainer = false;
         var setup = new ProcessSetup(process, request.InUserNamespace);
         setup.ApplyRlimits();
-        KernelAttributes.Apply(process, spec.Linux?.Personality, oomScoreSet: request.IsExec);
+        KernelAttributes.Apply(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
         // Again, for what the init opened itself (pty, mount fds): the profile may deny close_range.
         InheritedFds.MarkCloseOnExec(request.PreserveFds);

@@ -11,11 +11,11 @@ namespace Runcs.Init;
 /// </summary>
 public static unsafe class KernelAttributes
 {
-    private const long SYS_personality = 135, SYS_sched_setaffinity = 203, SYS_ioprio_set = 251, SYS_sched_setattr = 314;
+    private const long SYS_personality = 135, SYS_sched_setaffinity = 203, SYS_set_mempolicy = 238, SYS_ioprio_set = 251, SYS_sched_setattr = 314;
 
     /// <param name="oomScoreSet">`exec`: runcs has written oom_score_adj (the init, non-dumpable
     /// since its exec in runcs's user namespace, may not write its own /proc files in a joined one).</param>
-    public static void Apply(Process process, LinuxPersonality? personality, bool oomScoreSet = false)
+    public static void Apply(Process process, LinuxPersonality? personality, LinuxMemoryPolicy? memoryPolicy, bool oomScoreSet = false)
     {
         if (process.OomScoreAdj is int oom && !oomScoreSet)
             LinuxSyscalls.Instance.WriteFile("/proc/self/oom_score_adj", oom.ToString(CultureInfo.InvariantCulture));
@@ -27,6 +27,35 @@ public static unsafe class KernelAttributes
             SetIoPriority(io);
         if ((process.ExecCpuAffinity?.Final ?? process.ExecCpuAffinity?.Initial) is { Length: > 0 } cpus)
             SetAffinity(cpus);
+        if (memoryPolicy is not null)
+            SetMemoryPolicy(memoryPolicy);
+    }
+
+    /// <summary>The calling thread's policy, which the process's exec keeps (this thread execs it).</summary>
+    private static void SetMemoryPolicy(LinuxMemoryPolicy p)
+    {
+        int mode = IndexOf(LinuxMemoryPolicy.Modes, p.Mode, "memory policy mode");
+        foreach (string f in p.Flags ?? [])
+            mode |= 1 << (13 + IndexOf(LinuxMemoryPolicy.KnownFlags, f, "memory policy flag"));
+        ulong* mask = stackalloc ulong[16];
+        new Span<ulong>(mask, 16).Clear();
+        bool any = false;
+        try
+        {
+            foreach (int node in ParseCpuList(p.Nodes ?? ""))
+            {
+                mask[node / 64] |= 1UL << (node % 64);
+                any = true;
+            }
+        }
+        catch (RuntimeError)
+        {
+            throw new RuntimeError($"invalid memory policy nodes \"{p.Nodes}\"");
+        }
+        // No nodes: a NULL mask (MPOL_DEFAULT and MPOL_LOCAL take none). maxnode is one more than
+        // the bits the kernel reads (it decrements it first).
+        if (LibC.syscall(SYS_set_mempolicy, mode, any ? (long)mask : 0, any ? 16 * 64 + 1 : 0, 0, 0, 0) < 0)
+            throw SysError.Last($"set_mempolicy {p.Mode}");
     }
 
     private static void SetPersonality(LinuxPersonality p)

@@ -8,7 +8,8 @@ public sealed class Linux
     [JsonPropertyName("uidMappings")] public List<LinuxIdMapping>? UidMappings { get; set; }
     [JsonPropertyName("gidMappings")] public List<LinuxIdMapping>? GidMappings { get; set; }
     [JsonPropertyName("sysctl")] public Dictionary<string, string>? Sysctl { get; set; }
-    [JsonPropertyName("resources")] public LinuxResources? Resources { get; set; }
+    [JsonPropertyName("resources"), ParentOnly] public LinuxResources? Resources { get; set; }
+    /// <summary>Travels in config.bin: `delete` of a container whose create was killed names its cgroups by it.</summary>
     [JsonPropertyName("cgroupsPath")] public string? CgroupsPath { get; set; }
     [JsonPropertyName("namespaces")] public List<LinuxNamespace>? Namespaces { get; set; }
     [JsonPropertyName("devices")] public List<LinuxDevice>? Devices { get; set; }
@@ -17,12 +18,14 @@ public sealed class Linux
     [JsonPropertyName("maskedPaths")] public List<string>? MaskedPaths { get; set; }
     [JsonPropertyName("readonlyPaths")] public List<string>? ReadonlyPaths { get; set; }
     [JsonPropertyName("mountLabel")] public string? MountLabel { get; set; }
-    [JsonPropertyName("intelRdt")] public LinuxIntelRdt? IntelRdt { get; set; }
+    [JsonPropertyName("intelRdt"), ParentOnly] public LinuxIntelRdt? IntelRdt { get; set; }
+    /// <summary>runtime-spec 1.3; runc 1.1.5 ignores it.</summary>
+    [JsonPropertyName("memoryPolicy")] public LinuxMemoryPolicy? MemoryPolicy { get; set; }
     [JsonPropertyName("personality")] public LinuxPersonality? Personality { get; set; }
     /// <summary>Clock name ("monotonic", "boottime") → offset; needs a time namespace.</summary>
-    [JsonPropertyName("timeOffsets")] public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
+    [JsonPropertyName("timeOffsets"), ParentOnly] public Dictionary<string, LinuxTimeOffset>? TimeOffsets { get; set; }
     /// <summary>Host interface name → how it appears in the container's network namespace.</summary>
-    [JsonPropertyName("netDevices")] public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
+    [JsonPropertyName("netDevices"), ParentOnly] public Dictionary<string, LinuxNetDevice>? NetDevices { get; set; }
 
     /// <summary>The namespace entry of the given type, or null.</summary>
     public LinuxNamespace? FindNamespace(string type)
@@ -115,6 +118,22 @@ public sealed class LinuxIntelRdt
     [JsonPropertyName("memBwSchema")] public string? MemBwSchema { get; set; }
     [JsonPropertyName("enableCMT")] public bool? EnableCmt { get; set; }
     [JsonPropertyName("enableMBM")] public bool? EnableMbm { get; set; }
+}
+
+/// <summary>set_mempolicy(2): the NUMA memory policy of the container's processes.</summary>
+public sealed class LinuxMemoryPolicy
+{
+    [JsonPropertyName("mode")] public string Mode { get; set; } = "";
+    /// <summary>NUMA nodes, in the kernel's list syntax ("0-3,6").</summary>
+    [JsonPropertyName("nodes")] public string? Nodes { get; set; }
+    [JsonPropertyName("flags")] public List<string>? Flags { get; set; }
+
+    /// <summary>The modes, index = the kernel's number (MPOL_DEFAULT = 0 ... MPOL_WEIGHTED_INTERLEAVE = 6).</summary>
+    public static readonly IReadOnlyList<string> Modes =
+        ["MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE"];
+
+    /// <summary>The mode flags, index i = bit 13 + i (MPOL_F_NUMA_BALANCING = 1 &lt;&lt; 13).</summary>
+    public static readonly IReadOnlyList<string> KnownFlags = ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"];
 }
 
 /// <summary>personality(2) settings.</summary>

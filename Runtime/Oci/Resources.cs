@@ -5,7 +5,7 @@ namespace Runcs.Oci;
 /// <summary>cgroup resource limits (config.json "linux.resources", or update --resources).</summary>
 public sealed class LinuxResources
 {
-    [JsonPropertyName("devices")] public List<LinuxDeviceCgroup>? Devices { get; set; }
+    [JsonPropertyName("devices"), NullIsZeroValue] public List<LinuxDeviceCgroup>? Devices { get; set; }
     [JsonPropertyName("memory")] public LinuxMemory? Memory { get; set; }
     [JsonPropertyName("cpu")] public LinuxCpu? Cpu { get; set; }
     [JsonPropertyName("pids")] public LinuxPids? Pids { get; set; }
@@ -21,7 +21,7 @@ public sealed class LinuxResources
 /// <summary>A device cgroup rule.</summary>
 public sealed class LinuxDeviceCgroup
 {
-    [JsonPropertyName("allow")] public bool Allow { get; set; }
+    [JsonPropertyName("allow"), NullIsZeroValue] public bool Allow { get; set; }
     /// <summary>"a" (all), "c" or "b"; absent means all.</summary>
     [JsonPropertyName("type")] public string? Type { get; set; }
     /// <summary>Absent means any (*).</summary>

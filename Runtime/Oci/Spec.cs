@@ -37,8 +37,8 @@ public sealed class Mount
     [JsonPropertyName("type")] public string? Type { get; set; }
     [JsonPropertyName("source")] public string? Source { get; set; }
     [JsonPropertyName("options")] public List<string>? Options { get; set; }
-    [JsonPropertyName("uidMappings")] public List<LinuxIdMapping>? UidMappings { get; set; }
-    [JsonPropertyName("gidMappings")] public List<LinuxIdMapping>? GidMappings { get; set; }
+    [JsonPropertyName("uidMappings"), ParentOnly] public List<LinuxIdMapping>? UidMappings { get; set; }
+    [JsonPropertyName("gidMappings"), ParentOnly] public List<LinuxIdMapping>? GidMappings { get; set; }
 }
 
 /// <summary>A command run at an event of the container's lifecycle.</summary>

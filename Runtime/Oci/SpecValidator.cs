@@ -223,6 +223,20 @@ public static class SpecValidator
             }
         }
 
+        if (linux.MemoryPolicy is { } policy)
+        {
+            if (!Contains(LinuxMemoryPolicy.Modes, policy.Mode))
+                throw new ConfigError(File, "linux.memoryPolicy.mode", $"unknown memory policy mode \"{policy.Mode}\"");
+            if (policy.Flags is { } flags)
+            {
+                for (int i = 0; i < flags.Count; i++)
+                {
+                    if (!Contains(LinuxMemoryPolicy.KnownFlags, flags[i]))
+                        throw new ConfigError(File, $"linux.memoryPolicy.flags[{i}]", $"unknown memory policy flag \"{flags[i]}\"");
+                }
+            }
+        }
+
         if (linux.Personality is { } pers && !Contains(LinuxPersonality.Domains, pers.Domain))
             throw new ConfigError(File, "linux.personality.domain", $"unknown personality domain \"{pers.Domain}\"");
     }

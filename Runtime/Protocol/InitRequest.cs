@@ -93,11 +93,12 @@ public sealed class InitRequest
 
     private static void WriteSeccomp(CompactWriter w, SeccompLoader.Filter f)
     {
-        w.List(f.Program, (w, i) =>
+        w.Int(f.Program.Length);
+        foreach (var i in f.Program)
         {
             w.Int(i.Code | i.Jt << 16 | i.Jf << 24);
             w.UInt(i.K);
-        });
+        }
         w.UInt(f.Flags);
         w.Strings(f.FlagNames.ToList());
         w.Bool(f.WantsListener);

@@ -7,7 +7,8 @@ namespace Runcs.Text;
 /// <summary>
 /// A minimal length-prefixed binary encoding (little-endian integers, UTF-8 strings, -1 for
 /// null) for messages between two copies of this binary, where JSON's metadata cold start is
-/// pure cost: no schema evolution, no versioning, both ends are the same build.
+/// pure cost: no schema evolution, both ends are the same build (config.bin, which a later
+/// runcs may read, starts with a header naming its layout: see SpecCodec).
 /// </summary>
 public sealed class CompactWriter
 {
@@ -50,39 +51,53 @@ public sealed class CompactWriter
         Encoding.UTF8.GetBytes(s, Reserve(n));
     }
 
-    public void Strings(IReadOnlyCollection<string>? list)
+    public void Bytes(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
+
+    // Concrete collection types: their enumerators are structs (no allocation per list).
+    public void Strings(List<string>? list)
     {
         Int(list?.Count ?? -1);
-        foreach (string s in list ?? [])
+        if (list is null)
+            return;
+        foreach (string s in list)
             String(s);
     }
 
-    public void List<T>(IReadOnlyCollection<T>? list, Action<CompactWriter, T> item)
+    public void List<T>(List<T>? list, Action<CompactWriter, T> item)
     {
         Int(list?.Count ?? -1);
-        foreach (var x in list ?? [])
+        if (list is null)
+            return;
+        foreach (var x in list)
             item(this, x);
     }
 
-    public void Map(IReadOnlyDictionary<string, string>? map)
+    public void Map(Dictionary<string, string>? map) => Map(map, static (w, v) => w.String(v));
+
+    public void Map<T>(Dictionary<string, T>? map, Action<CompactWriter, T> value)
     {
         Int(map?.Count ?? -1);
-        foreach (var (k, v) in map ?? new Dictionary<string, string>())
+        if (map is null)
+            return;
+        foreach (var (k, v) in map)
         {
             String(k);
-            String(v);
+            value(this, v);
         }
     }
 }
 
-/// <summary>Reads what <see cref="CompactWriter"/> wrote; a short buffer is an error, never a guess.</summary>
-public sealed class CompactReader(byte[] data)
+/// <summary>
+/// Reads what <see cref="CompactWriter"/> wrote; a short buffer is an error, never a guess, and
+/// so is a count larger than the bytes left (damaged data never makes a huge allocation).
+/// </summary>
+public sealed class CompactReader(byte[] data, int start = 0)
 {
-    private int _at;
+    private int _at = start;
 
     private ReadOnlySpan<byte> Take(int n)
     {
-        if (n < 0 || _at + n > data.Length)
+        if (n < 0 || n > data.Length - _at)
             throw new RuntimeError("compact binary data: truncated");
         var span = data.AsSpan(_at, n);
         _at += n;
@@ -104,11 +119,11 @@ public sealed class CompactReader(byte[] data)
 
     public string String() => NullableString() ?? "";
 
-    public List<string>? Strings() => List(r => r.String());
+    public List<string>? Strings() => List(static r => r.String());
 
     public List<T>? List<T>(Func<CompactReader, T> item)
     {
-        int n = Int();
+        int n = Count();
         if (n < 0)
             return null;
         var list = new List<T>(n);
@@ -117,15 +132,29 @@ public sealed class CompactReader(byte[] data)
         return list;
     }
 
-    public Dictionary<string, string>? Map()
+    public Dictionary<string, string>? Map() => Map(static r => r.String());
+
+    public Dictionary<string, T>? Map<T>(Func<CompactReader, T> value)
     {
-        int n = Int();
+        int n = Count();
         if (n < 0)
             return null;
-        var map = new Dictionary<string, string>(n, StringComparer.Ordinal);
+        var map = new Dictionary<string, T>(n, StringComparer.Ordinal);
         for (int i = 0; i < n; i++)
-            map[String()] = String();
+        {
+            string key = String();
+            map[key] = value(this);
+        }
         return map;
+    }
+
+    /// <summary>A list's or map's count (-1: null); each item takes at least one byte.</summary>
+    private int Count()
+    {
+        int n = Int();
+        if (n < -1 || n > data.Length - _at)
+            throw new RuntimeError("compact binary data: truncated");
+        return n;
     }
 
     /// <summary>Everything was consumed: the two ends agree on the layout.</summary>
