@@ -210,7 +210,7 @@ public sealed class Container
         if (Cgroup.Paths.Count > 0)
             SignalAll(9);
         else
-            LibC.kill(State.InitPid, 9);
+            LibC.kill(State.InitPid, Signals.SIGKILL);
         if (Cgroup.IsFrozen())
             Cgroup.Freeze(false);
         for (int i = 0; i < 10000 && IsInitAlive; i++)
@@ -224,7 +224,7 @@ public sealed class Container
     private void KillInitAndWait()
     {
         if (IsInitAlive)
-            LibC.kill(State.InitPid, 9);
+            LibC.kill(State.InitPid, Signals.SIGKILL);
         if (Cgroup.IsFrozen())
             Cgroup.Freeze(false);
         var deadline = Environment.TickCount64 + 10_000;

@@ -165,7 +165,7 @@ public static class ContainerFactory
             io?.Dispose();
             if (launcher is not null)
             {
-                LibC.kill(launcher.Pid, 9);
+                LibC.kill(launcher.Pid, Signals.SIGKILL);
                 Reaper.Wait(launcher.Pid);
             }
             TryCleanup(() => cgroup?.Destroy());

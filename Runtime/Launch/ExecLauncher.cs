@@ -100,7 +100,7 @@ public static class ExecLauncher
         catch (Exception e)
         {
             io.Dispose();
-            Sys.LibC.kill(launcher.Pid, 9);
+            Sys.LibC.kill(launcher.Pid, Sys.Signals.SIGKILL);
             Sys.Reaper.Wait(launcher.Pid);
             if (e is RuntimeError and not ConfigError)
                 throw StartFailed(e);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Runcs.Errors;
 using Runcs.Sys;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.OciHooks;
 
@@ -15,7 +16,6 @@ internal static unsafe class HookProcess
 {
     private const int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4;
     private const short POLLIN = 1, POLLOUT = 4;
-    private const long SYS_pidfd_open = 434;
 
     /// <summary>WaitStatus is the raw waitpid status; TimedOut: the hook was killed at the deadline.</summary>
     public readonly record struct Result(int WaitStatus, bool TimedOut, string Stdout, string Stderr);

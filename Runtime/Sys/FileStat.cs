@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
+using static Runcs.Sys.MountApi;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Sys;
 
 /// <summary>stat(2) through newfstatat, x86_64 layout of struct stat.</summary>
 public static unsafe class FileStat
 {
-    private const long SYS_newfstatat = 262;
-    private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     public const uint S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000, S_IFCHR = 0x2000,
         S_IFBLK = 0x6000, S_IFIFO = 0x1000, S_IFSOCK = 0xC000;
 

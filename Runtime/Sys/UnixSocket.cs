@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Sys;
 
@@ -134,7 +135,6 @@ public static unsafe class UnixSocket
     /// <summary>A copy (close-on-exec) of fd number targetFd of process pid, with pidfd_getfd(2).</summary>
     public static int CopyFdFrom(int pid, int targetFd)
     {
-        const long SYS_pidfd_open = 434, SYS_pidfd_getfd = 438;
         int pidfd = (int)LibC.syscall(SYS_pidfd_open, pid, 0, 0, 0, 0, 0);
         if (pidfd < 0)
             throw SysError.Last($"pidfd_open {pid}");
