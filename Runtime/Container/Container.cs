@@ -100,7 +100,7 @@ public sealed class Container
             // The init writes one byte once its startContainer hooks ran; EOF follows when its
             // end of the fifo closes at exec. EOF without the byte: it died before starting.
             bool confirmed = false;
-            var pfd = new LibC.PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+            var pfd = new Tmds.Linux.pollfd { fd = fd, events = 1 /* POLLIN */ };
             while (true)
             {
                 if (LibC.poll(&pfd, 1, 10) > 0)

@@ -1,5 +1,9 @@
 namespace Runcs.Sys;
 
+/// <summary>
+/// The errno values runcs decides on. Tmds.LibC has them as properties (Tmds.Linux.LibC.ENOENT); C#
+/// patterns (`is Errno.EACCES or Errno.EPERM`) and switch cases need constants, so they are here, once.
+/// </summary>
 public static class Errno
 {
     public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, EBADF = 9, ECHILD = 10, EAGAIN = 11,
