@@ -13,6 +13,10 @@ public static unsafe class UnixSocket
     private static int SOL_SOCKET => T.SOL_SOCKET;
     private static int SCM_RIGHTS => T.SCM_RIGHTS;
 
+    /// <summary>glibc's CMSG_LEN: the header and n bytes, not rounded up (Tmds.LibC 0.5's rounds up to 8,
+    /// which sends one fd 0 too many for an odd count of fds).</summary>
+    private static int CmsgLen(int n) => sizeof(cmsghdr) + n;
+
     /// <summary>A connected SOCK_STREAM socket (close-on-exec) to the socket file at path.</summary>
     public static int Connect(string path)
     {
@@ -53,7 +57,7 @@ public static unsafe class UnixSocket
             var iov = new iovec { iov_base = d, iov_len = payload.Length };
             var msg = new msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = space };
             cmsghdr* header = T.CMSG_FIRSTHDR(&msg);
-            header->cmsg_len = T.CMSG_LEN(sizeof(int) * fds.Length);
+            header->cmsg_len = CmsgLen(sizeof(int) * fds.Length);
             header->cmsg_level = SOL_SOCKET;
             header->cmsg_type = SCM_RIGHTS;
             fds.CopyTo(new Span<int>(T.CMSG_DATA(header), fds.Length));
@@ -110,7 +114,7 @@ public static unsafe class UnixSocket
             } while (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR);
             if (n < 0)
                 throw SysError.Last(what);
-            if ((ulong)msg.msg_controllen < (ulong)T.CMSG_LEN(0))
+            if ((ulong)msg.msg_controllen < (ulong)CmsgLen(0))
                 ((cmsghdr*)control)->cmsg_len = 0;
             flags = msg.msg_flags;
             return (int)n;
@@ -121,9 +125,9 @@ public static unsafe class UnixSocket
     private static Span<int> ReceivedFds(byte* control)
     {
         var header = (cmsghdr*)control;
-        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS || (ulong)header->cmsg_len < (ulong)T.CMSG_LEN(0))
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS || (ulong)header->cmsg_len < (ulong)CmsgLen(0))
             return [];
-        return new Span<int>(T.CMSG_DATA(header), (int)(((ulong)header->cmsg_len - (ulong)T.CMSG_LEN(0)) / sizeof(int)));
+        return new Span<int>(T.CMSG_DATA(header), (int)(((ulong)header->cmsg_len - (ulong)CmsgLen(0)) / sizeof(int)));
     }
 
     /// <summary>A copy (close-on-exec) of fd number targetFd of process pid, with pidfd_getfd(2).</summary>
