@@ -4,7 +4,7 @@ using static Runcs.Sys.MountApi;
 namespace Runcs.Sys;
 
 /// <summary>
-/// stat(2) through Tmds.LibC's fstatat, as runcs uses it. The S_IF* values are constants here for
+/// stat(2) through glibc's fstatat into Tmds.LibC's struct stat, as runcs uses it. The S_IF* values are constants here for
 /// switch patterns (Tmds.LibC has them as properties).
 /// </summary>
 public static unsafe class FileStat
@@ -42,7 +42,7 @@ public static unsafe class FileStat
         Tmds.Linux.stat s;
         int result;
         fixed (byte* p = LinuxSyscalls.Utf8z(path))
-            result = Tmds.Linux.LibC.fstatat(dirfd, p, &s, flags);
+            result = LibC.fstatat(dirfd, p, &s, flags);
         if (result < 0)
         {
             int errno = Marshal.GetLastPInvokeError();

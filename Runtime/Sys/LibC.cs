@@ -61,12 +61,6 @@ internal static unsafe partial class LibC
         return T.mkdir(p.Pointer, (ushort)mode);
     }
 
-    internal static int mknod(string path, uint mode, ulong dev)
-    {
-        using Utf8 p = new(path);
-        return T.mknod(p.Pointer, (ushort)mode, dev);
-    }
-
     internal static int mkfifo(string path, uint mode)
     {
         using Utf8 p = new(path);
@@ -136,7 +130,14 @@ internal static unsafe partial class LibC
         (ssize_t)T.syscall((long_t)number, (long_t)a1, (long_t)a2, (long_t)a3, (long_t)a4, (long_t)a5, (long_t)a6);
 
     // Tmds.LibC 0.5 has no binding for the calls below: hand-written P/Invokes ("libc", also bound statically).
+    // mknod and fstatat too: its bindings go through glibc's pre-2.33 __xmknod/__fxstatat entry points
+    // (mknod fails with EINVAL or EFAULT on this glibc); these are the real functions, with its struct stat.
     private const string Lib = "libc";
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mknod(string path, uint mode, ulong dev);
+    [LibraryImport(Lib, SetLastError = true)]
+    internal static partial int fstatat(int dirfd, byte* path, stat* buf, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     internal static partial int waitpid(int pid, int* status, int options);
