@@ -48,6 +48,16 @@ case "${1:-build}" in
             echo "build.sh: skipped tests and why:"
             grep -E '^ +Skipped ' -A2 out/test.log | grep -vE '^--$' || true
         fi
+        # Unit tests (no root, no container) are every test outside Runcs.Tests.Integration; counted
+        # from the per-test result lines of the one run.
+        for kind in unit integration; do
+            counts=()
+            for result in Passed Failed Skipped; do
+                n=$(grep -E "^ +$result Runcs\.Tests\." out/test.log | if [ "$kind" = unit ]; then grep -vc ' Runcs\.Tests\.Integration\.'; else grep -c ' Runcs\.Tests\.Integration\.'; fi || true)
+                counts+=("${n:-0} ${result,,}")
+            done
+            echo "build.sh: $kind tests: ${counts[0]}, ${counts[1]}, ${counts[2]}"
+        done
         echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
         exit "$status"
         ;;

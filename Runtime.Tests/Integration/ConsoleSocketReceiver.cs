@@ -50,11 +50,11 @@ public sealed unsafe partial class ConsoleSocketReceiver : IDisposable
         byte* control = stackalloc byte[256];
         new Span<byte>(control, 256).Clear();
         nint n;
-        UnixSocket.MsgHdr msg;
+        Tmds.Linux.msghdr msg;
         fixed (byte* p = name)
         {
-            var iov = new UnixSocket.IoVec { Base = p, Length = (nuint)name.Length };
-            msg = new UnixSocket.MsgHdr { Iov = &iov, IovLen = 1, Control = control, ControlLen = 256 };
+            var iov = new Tmds.Linux.iovec { iov_base = p, iov_len = name.Length };
+            msg = new Tmds.Linux.msghdr { msg_iov = &iov, msg_iovlen = 1, msg_control = control, msg_controllen = 256 };
             n = LibC.recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
         }
         if (n < 0)
@@ -64,7 +64,7 @@ public sealed unsafe partial class ConsoleSocketReceiver : IDisposable
         var fds = new List<int>();
         int cmsgCount = 0;
         var problems = new List<string>();
-        for (nuint off = 0; off + 16 <= msg.ControlLen;)
+        for (ulong off = 0; off + 16 <= (ulong)msg.msg_controllen;)
         {
             byte* c = control + off;
             ulong len = *(ulong*)c;
@@ -77,21 +77,21 @@ public sealed unsafe partial class ConsoleSocketReceiver : IDisposable
                     fds.Add(*(int*)(c + i));
             else
                 problems.Add($"unexpected control message level {level} type {type}");
-            off += (nuint)((len + 7) & ~7UL);
+            off += (len + 7) & ~7UL;
         }
         string payload = Encoding.UTF8.GetString(name, 0, (int)n);
         if (n == 0)
             problems.Add("the payload is empty (go-runc treats the message as the pty's name)");
         if (n >= MaxNameLen)
             problems.Add($"the payload is {n} bytes, go-runc accepts < {MaxNameLen}");
-        if ((msg.Flags & MSG_CTRUNC) != 0)
+        if ((msg.msg_flags & MSG_CTRUNC) != 0)
             problems.Add("the control data was truncated");
         if (cmsgCount != 1)
             problems.Add($"expected one control message, got {cmsgCount}");
         if (fds.Count != 1)
             problems.Add($"expected one fd, got {fds.Count}");
-        if ((int)msg.ControlLen != CmsgSpaceOneFd)
-            problems.Add($"control data is {msg.ControlLen} bytes, go-runc requires exactly CMSG_SPACE(4) = {CmsgSpaceOneFd}");
+        if ((int)(ulong)msg.msg_controllen != CmsgSpaceOneFd)
+            problems.Add($"control data is {(ulong)msg.msg_controllen} bytes, go-runc requires exactly CMSG_SPACE(4) = {CmsgSpaceOneFd}");
         if (problems.Count == 0)
         {
             byte* termios = stackalloc byte[64];

@@ -125,7 +125,7 @@ public static class ExecCommand
                 }
                 catch (RuntimeError)
                 {
-                    LibC.kill(pid, 9); // as runc's terminate(): no process nobody knows the pid of
+                    LibC.kill(pid, Signals.SIGKILL); // as runc's terminate(): no process nobody knows the pid of
                     throw;
                 }
             }

@@ -120,7 +120,7 @@ public sealed class Container
             // The init writes one byte once its startContainer hooks ran; EOF follows when its
             // end of the fifo closes at exec. EOF without the byte: it died before starting.
             bool confirmed = false;
-            var pfd = new LibC.PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+            var pfd = new Tmds.Linux.pollfd { fd = fd, events = 1 /* POLLIN */ };
             while (true)
             {
                 if (LibC.poll(&pfd, 1, 10) > 0)
@@ -230,7 +230,7 @@ public sealed class Container
         if (Cgroup.Paths.Count > 0)
             SignalAll(9);
         else
-            LibC.kill(State.InitPid, 9);
+            LibC.kill(State.InitPid, Signals.SIGKILL);
         if (Cgroup.IsFrozen())
             Cgroup.Freeze(false);
         for (int i = 0; i < 10000 && IsInitAlive; i++)
@@ -244,7 +244,7 @@ public sealed class Container
     private void KillInitAndWait()
     {
         if (IsInitAlive)
-            LibC.kill(State.InitPid, 9);
+            LibC.kill(State.InitPid, Signals.SIGKILL);
         if (Cgroup.IsFrozen())
             Cgroup.Freeze(false);
         var deadline = Environment.TickCount64 + 10_000;

@@ -32,7 +32,7 @@ public sealed class Devices(ISyscalls sys, string rootfs, string devDir, bool in
 
     public void Create(IEnumerable<LinuxDevice>? configured)
     {
-        uint oldMask = LibC.umask(0);
+        uint oldMask = sys.Umask(0);
         try
         {
             foreach (var device in All(configured))
@@ -40,7 +40,7 @@ public sealed class Devices(ISyscalls sys, string rootfs, string devDir, bool in
         }
         finally
         {
-            LibC.umask(oldMask);
+            sys.Umask(oldMask);
         }
         CreateLinks();
     }

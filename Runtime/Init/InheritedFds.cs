@@ -1,5 +1,6 @@
 using Runcs.Errors;
 using Runcs.Sys;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Init;
 
@@ -11,7 +12,6 @@ namespace Runcs.Init;
 /// </summary>
 public static class InheritedFds
 {
-    private const long SYS_close_range = 436;
     private const uint CLOSE_RANGE_CLOEXEC = 4;
     private const int F_GETFD = 1, F_SETFD = 2, FD_CLOEXEC = 1;
 

@@ -118,7 +118,7 @@ public static class InitProcess
                 SetupConsole(request, process, bindDevConsole: false);
         }
         s_buildingContainer = false;
-        var setup = new ProcessSetup(process, request.InUserNamespace);
+        var setup = new ProcessSetup(sys, process, request.InUserNamespace);
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
@@ -143,7 +143,7 @@ public static class InitProcess
         if (seccomp is not null && !noNewPrivileges)
             InstallSeccomp(seccomp, channel);
         setup.ApplyIdentity();
-        ProcessSetup.VerifyCwd();
+        setup.VerifyCwd();
         string executable = setup.LookPath();
         if (seccomp is not null && noNewPrivileges)
             InstallSeccomp(seccomp, channel);
@@ -165,7 +165,7 @@ public static class InitProcess
         if (fifo >= 0)
             ConfirmStart(fifo);
         Log.Phase("process exec");
-        ProcessSetup.ResetSignals();
+        setup.ResetSignals();
         setup.Exec(executable);
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Runcs.Errors;
 using Runcs.Oci;
 using Runcs.Sys;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Init;
 
@@ -11,7 +12,6 @@ namespace Runcs.Init;
 /// </summary>
 public static unsafe class KernelAttributes
 {
-    private const long SYS_personality = 135, SYS_sched_setaffinity = 203, SYS_set_mempolicy = 238, SYS_ioprio_set = 251, SYS_sched_setattr = 314;
 
     /// <param name="oomScoreSet">`exec`: runcs has written oom_score_adj (the init, non-dumpable
     /// since its exec in runcs's user namespace, may not write its own /proc files in a joined one).</param>

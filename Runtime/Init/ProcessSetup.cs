@@ -11,26 +11,21 @@ namespace Runcs.Init;
 /// ready and just before exec, in runc's order: rlimits, bounding set, user, cwd, the
 /// other capability sets, then the fd table and signals are cleaned for exec.
 /// </summary>
-public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
+public sealed unsafe class ProcessSetup(ISyscalls sys, Process process, bool inUserNamespace)
 {
     private const int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47,
         PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_CLEAR_ALL = 4;
-    private const long SYS_capset = 126;
-    private const int SIGPIPE = 13, SIG_SETMASK = 2;
 
     /// <summary>The environment the process gets: the config's, with HOME filled in as runc does.</summary>
     public List<string> Environment { get; } = [.. process.Env ?? []];
 
     public void ApplyRlimits()
     {
-        ulong* limit = stackalloc ulong[2];
         foreach (var r in process.Rlimits ?? [])
         {
             if (!Rlimits.TryGetNumber(r.Type, out int resource))
                 throw new RuntimeError($"unknown rlimit type \"{r.Type}\"");
-            limit[0] = r.Soft;
-            limit[1] = r.Hard;
-            if (LibC.prlimit(0, resource, limit, null) < 0)
+            if (sys.SetRlimit(resource, r.Soft, r.Hard) < 0)
                 throw SysError.Last($"error setting rlimit type {resource}");
         }
     }
@@ -48,12 +43,12 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         // as /root, works for any user), and only on a permission error once more as the user
         // (a directory the user may enter and root may not, e.g. on a root-squashing mount).
         string cwd = string.IsNullOrEmpty(process.Cwd) ? "/" : process.Cwd;
-        bool chdirAsUser = LibC.chdir(cwd) < 0;
+        bool chdirAsUser = sys.TryChdir(cwd) < 0;
         if (chdirAsUser && Marshal.GetLastPInvokeError() is not (Errno.EACCES or Errno.EPERM))
             throw SysError.Last($"chdir to cwd (\"{cwd}\") set in config.json failed");
         FixStdioOwner(process.User.Uid);
         SwitchUser();
-        if (chdirAsUser && LibC.chdir(cwd) < 0)
+        if (chdirAsUser && sys.TryChdir(cwd) < 0)
             throw SysError.Last($"chdir to cwd (\"{cwd}\") set in config.json failed");
         if (caps is not null)
         {
@@ -63,9 +58,9 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         if (process.NoNewPrivileges == true)
             Prctl(PR_SET_NO_NEW_PRIVS, 1, "set no_new_privs");
         if (process.User.Umask is uint mask)
-            LibC.umask(mask);
+            sys.Umask(mask);
         else
-            LibC.umask(0x12 /* 022 */);
+            sys.Umask(0x12 /* 022 */);
     }
 
     /// <summary>
@@ -74,15 +69,15 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     /// (devpts gives the tty group). /dev/null and fds the user already owns are left alone,
     /// and so is an fd whose owner cannot be changed here (unmapped owner, read-only /dev).
     /// </summary>
-    private static void FixStdioOwner(uint uid)
+    private void FixStdioOwner(uint uid)
     {
-        bool haveNull = FileStat.TryStat("/dev/null", out var devNull);
+        bool haveNull = sys.TryStat("/dev/null", out var devNull);
         for (int fd = 0; fd <= 2; fd++)
         {
             FileStat.Stat st;
             try
             {
-                st = FileStat.Fstat(fd);
+                st = sys.Fstat(fd);
             }
             catch (SysError)
             {
@@ -90,22 +85,22 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
             }
             if (st.Uid == uid || haveNull && FileStat.KindOf(st.Mode) == FileKind.CharDevice && st.Rdev == devNull.Rdev)
                 continue;
-            if (LibC.fchown(fd, uid, st.Gid) < 0 && Marshal.GetLastPInvokeError() is not (Errno.EINVAL or Errno.EPERM or Errno.EROFS))
+            if (sys.Fchown(fd, uid, st.Gid) < 0 && Marshal.GetLastPInvokeError() is not (Errno.EINVAL or Errno.EPERM or Errno.EROFS))
                 throw SysError.Last($"fchown fd {fd}");
         }
     }
 
-    private static void Prctl(int option, ulong arg, string what)
+    private void Prctl(int option, ulong arg, string what)
     {
-        if (LibC.prctl(option, arg, 0, 0, 0) < 0)
+        if (sys.Prctl(option, arg, 0, 0, 0) < 0)
             throw SysError.Last(what);
     }
 
-    private static int LastKernelCap()
+    private int LastKernelCap()
     {
         try
         {
-            return int.Parse(SmallFile.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            return int.Parse(sys.ReadFile("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
@@ -131,31 +126,25 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         return mask;
     }
 
-    private static void DropBoundingSet(IEnumerable<string>? bounding)
+    private void DropBoundingSet(IEnumerable<string>? bounding)
     {
         int last = LastKernelCap();
         ulong keep = Mask(bounding, last);
         for (int cap = 0; cap <= last; cap++)
-            if ((keep & (1UL << cap)) == 0 && LibC.prctl(PR_CAPBSET_DROP, (ulong)cap, 0, 0, 0) < 0)
+            if ((keep & (1UL << cap)) == 0 && sys.Prctl(PR_CAPBSET_DROP, (ulong)cap, 0, 0, 0) < 0)
                 throw SysError.Last($"drop capability {Capabilities.NameOf(cap)} from the bounding set");
     }
 
-    private static void SetCapabilities(LinuxCapabilities caps)
+    private void SetCapabilities(LinuxCapabilities caps)
     {
         int last = LastKernelCap();
         ulong effective = Mask(caps.Effective, last), permitted = Mask(caps.Permitted, last),
             inheritable = Mask(caps.Inheritable, last), ambient = Mask(caps.Ambient, last);
-        uint* header = stackalloc uint[2];
-        header[0] = 0x20080522; // _LINUX_CAPABILITY_VERSION_3
-        header[1] = 0;
-        uint* data = stackalloc uint[6];
-        data[0] = (uint)effective; data[1] = (uint)permitted; data[2] = (uint)inheritable;
-        data[3] = (uint)(effective >> 32); data[4] = (uint)(permitted >> 32); data[5] = (uint)(inheritable >> 32);
-        if (LibC.syscall(SYS_capset, (long)header, (long)data, 0, 0, 0, 0) < 0)
+        if (sys.Capset(effective, permitted, inheritable) < 0)
             throw SysError.Last("unable to apply caps"); // runc's words
-        LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         for (int cap = 0; cap <= last; cap++)
-            if ((ambient & (1UL << cap)) != 0 && LibC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)
+            if ((ambient & (1UL << cap)) != 0 && sys.Prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)cap, 0, 0) < 0)
                 // runc ignores these too: ambient needs the capability in permitted and inheritable.
                 Log.DebugMessage($"can't raise ambient capability {Capabilities.NameOf(cap)}: {SysError.Describe(Marshal.GetLastPInvokeError())}");
     }
@@ -168,29 +157,27 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     /// </summary>
     private void SwitchUser()
     {
-        const long SYS_setresuid = 117, SYS_setgroups = 116, SYS_setresgid = 119;
         var user = process.User;
         bool setgroupsAllowed = !inUserNamespace || ReadSetgroups() != "deny";
         if (setgroupsAllowed)
         {
             uint[] groups = [.. user.AdditionalGids ?? []];
-            fixed (uint* g = groups)
-                if (LibC.syscall(SYS_setgroups, groups.Length, (long)g, 0, 0, 0, 0) < 0)
-                    throw SysError.Last("setgroups");
+            if (sys.Setgroups(groups) < 0)
+                throw SysError.Last("setgroups");
         }
-        if (LibC.syscall(SYS_setresgid, user.Gid, user.Gid, user.Gid, 0, 0, 0) < 0)
+        if (sys.Setresgid(user.Gid) < 0)
             throw SysError.Last($"setgid {user.Gid}");
-        if (LibC.syscall(SYS_setresuid, user.Uid, user.Uid, user.Uid, 0, 0, 0) < 0)
+        if (sys.Setresuid(user.Uid) < 0)
             throw SysError.Last($"setuid {user.Uid}");
         if (!Environment.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
             Environment.Add("HOME=" + Passwd.HomeOf(user.Uid));
     }
 
-    private static string ReadSetgroups()
+    private string ReadSetgroups()
     {
         try
         {
-            return SmallFile.ReadAllText("/proc/self/setgroups").Trim();
+            return sys.ReadFile("/proc/self/setgroups").Trim();
         }
         catch (IOException)
         {
@@ -211,15 +198,15 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
         foreach (string dir in path.Split(':'))
         {
             string candidate = Path.Combine(dir.Length == 0 ? "." : dir, name);
-            if (FileStat.TryStat(candidate, out var st) && FileStat.KindOf(st.Mode) != FileKind.Directory && (st.Mode & 0x49) != 0)
+            if (sys.TryStat(candidate, out var st) && FileStat.KindOf(st.Mode) != FileKind.Directory && (st.Mode & 0x49) != 0)
                 return candidate;
         }
         throw new RuntimeError($"exec: \"{name}\": executable file not found in $PATH");
     }
 
-    private static void CheckExecutable(string name, string path)
+    private void CheckExecutable(string name, string path)
     {
-        if (!FileStat.TryStat(path, out var st))
+        if (!sys.TryStat(path, out var st))
             throw new RuntimeError($"exec: \"{name}\": stat {path}: no such file or directory");
         if (FileStat.KindOf(st.Mode) == FileKind.Directory || (st.Mode & 0x49) == 0)
             throw new RuntimeError($"exec: \"{name}\": permission denied");
@@ -230,12 +217,11 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     /// container (`/proc/self/fd/N` of a host directory) is outside this mount namespace's root,
     /// which getcwd(2) reports as "(unreachable)/..." (glibc's getcwd as ENOENT).
     /// </summary>
-    public static void VerifyCwd()
+    public void VerifyCwd()
     {
-        const long SYS_getcwd = 79;
         const int size = 4096;
         byte* buffer = stackalloc byte[size];
-        long n = LibC.syscall(SYS_getcwd, (long)buffer, size, 0, 0, 0, 0);
+        long n = sys.Getcwd(buffer, size);
         if (n < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -260,17 +246,11 @@ public sealed unsafe class ProcessSetup(Process process, bool inUserNamespace)
     /// Undoes what the .NET runtime changed that exec would keep: SIGPIPE ignored, signals
     /// blocked. Called before seccomp is loaded, whose profile may refuse these calls.
     /// </summary>
-    public static void ResetSignals()
-    {
-        LibC.signal(SIGPIPE, 0 /* SIG_DFL */);
-        ulong none = 0;
-        LibC.sigprocmask(SIG_SETMASK, &none, null);
-    }
+    public void ResetSignals() => sys.ResetSignals();
 
     public void Exec(string path)
     {
-        using var strings = new NativeStrings();
-        LibC.execve(strings.String(path), strings.Array(process.Args!), strings.Array(Environment));
+        sys.Execve(path, process.Args!, Environment);
         throw SysError.Last($"exec {path}");
     }
 }

@@ -61,7 +61,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 // /dev is opened once, through the root fd: its entries are made through that fd
                 // (the container's own tmpfs, which nothing outside can rename).
                 string dev = SecureJoin.Resolve(sys, _rootfs, "/dev");
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dev);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dev);
                 WithTarget(dev, Target.Directory, devDir => new Devices(sys, _rootfs, devDir, inUserNamespace).Create(spec.Linux?.Devices));
             }
             CreateCwd();
@@ -86,10 +86,10 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     /// </summary>
     private void WithTarget(string dest, Target expected, Action<string> action)
     {
-        int fd = SecureJoin.OpenInRoot(_rootFd, _rootfs, dest);
+        int fd = SecureJoin.OpenInRoot(sys, _rootFd, _rootfs, dest);
         try
         {
-            var found = FileStat.KindOf(FileStat.Fstat(fd).Mode);
+            var found = FileStat.KindOf(sys.Fstat(fd).Mode);
             bool ok = expected switch
             {
                 Target.Directory => found == FileKind.Directory,
@@ -133,7 +133,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     private void MakeParentMountPrivate()
     {
         MountInfoEntry? parent = null;
-        foreach (var m in MountInfoEntry.ReadSelf())
+        foreach (var m in sys.ReadMountInfo())
             if (IsUnder(_rootfs, m.MountPoint) && (parent is null || m.MountPoint.Length >= parent.MountPoint.Length))
                 parent = m;
         if (parent is null)
@@ -172,19 +172,19 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 // refuses it): the destination must resolve without one, to a directory or nothing.
                 if (dest != SecureJoin.Lexical(_rootfs, m.Destination) || sys.Kind(dest) is FileKind k && k != FileKind.Directory)
                     throw new RuntimeError($"filesystem \"{m.Type}\" must be mounted on ordinary directory");
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
                 WithTarget(dest, Target.Directory, t => sys.Mount(m.Source ?? m.Type, t, m.Type, opts.Flags, Data(opts)));
                 break;
             case "cgroup":
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
                 new CgroupMount(sys).Mount(opts, IsNewCgroupNamespace(), action => WithTarget(dest, Target.Directory, action));
                 break;
             case "tmpfs" when opts.TmpCopyUp:
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
                 TmpCopyUp(m, opts, dest);
                 break;
             default:
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
                 WithTarget(dest, Target.Directory, t => sys.Mount(m.Source ?? "", t, m.Type, opts.Flags & ~DelayedReadonly(m), Data(opts)));
                 break;
         }
@@ -199,17 +199,17 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     private void BindMount(Mount m, ParsedMountOptions opts, string dest, int sourceFd)
     {
         string source = m.Source ?? throw new RuntimeError("bind mount without a source");
-        FileKind? kind = sourceFd >= 0 ? FileStat.KindOf(FileStat.Fstat(sourceFd).Mode) : sys.Kind(source);
+        FileKind? kind = sourceFd >= 0 ? FileStat.KindOf(sys.Fstat(sourceFd).Mode) : sys.Kind(source);
         if (kind is not FileKind sourceKind)
             throw new SysError($"stat {source}", Errno.ENOENT);
         bool directory = sourceKind == FileKind.Directory;
         if (directory)
-            SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+            SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
         else
         {
-            SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, Path.GetDirectoryName(dest)!);
+            SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, Path.GetDirectoryName(dest)!);
             if (sys.Kind(dest) is null)
-                SecureJoin.CreateFileInRoot(_rootFd, _rootfs, dest, 0x1a4 /* 0644 */);
+                SecureJoin.CreateFileInRoot(sys, _rootFd, _rootfs, dest, 0x1a4 /* 0644 */);
         }
         var target = directory ? Target.Directory : Target.File;
         // Flags other than bind/rec need runc's remount; keep the flags a user namespace locked.
@@ -217,7 +217,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         // The bind is made detached (open_tree), given its flags (mount_setattr) and attached
         // onto the opened target (move_mount): no path step between the bind and its flags.
         // runcs made it already for a user namespace (sourceFd, flags set).
-        int tree = sourceFd >= 0 ? sourceFd : MountApi.CloneTree(source, recursive: (opts.Flags & MS_REC) != 0);
+        int tree = sourceFd >= 0 ? sourceFd : sys.CloneTree(source, recursive: (opts.Flags & MS_REC) != 0);
         if (tree >= 0)
         {
             try
@@ -225,7 +225,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
                 if (sourceFd < 0 && extra != 0)
                 {
                     var (set, clear) = MountApi.RemountAttributes(opts.Flags, opts.ClearFlags, keepExisting: inUserNamespace);
-                    MountApi.SetAttributes(tree, set, clear, source);
+                    sys.SetMountAttributes(tree, set, clear, source);
                 }
                 WithTarget(dest, target, t => sys.MoveMount(tree, t));
             }
@@ -298,16 +298,13 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     }
 
     /// <summary>mkdtemp: a new 0700 directory whose name nobody could guess, never an existing one.</summary>
-    private static unsafe string MakePrivateDirectory(string parent, string prefix)
+    private string MakePrivateDirectory(string parent, string prefix)
     {
-        const long SYS_getrandom = 318;
-        ulong random;
         for (int attempt = 0; ; attempt++)
         {
-            if (LibC.syscall(SYS_getrandom, (long)&random, sizeof(ulong), 0, 0, 0, 0) != sizeof(ulong))
-                throw SysError.Last("getrandom");
+            ulong random = sys.Random64();
             string path = $"{parent}/{prefix}{random:x16}";
-            if (LibC.mkdir(path, 0x1c0 /* 0700 */) == 0)
+            if (sys.TryMkdir(path, 0x1c0 /* 0700 */) == 0)
                 return path;
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno != Errno.EEXIST || attempt == 100)
@@ -334,7 +331,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
         try
         {
             if (_rootFd >= 0)
-                SecureJoin.MkdirAllInRoot(_rootFd, _rootfs, dest);
+                SecureJoin.MkdirAllInRoot(sys, _rootFd, _rootfs, dest);
             else
                 SecureJoin.MkdirAll(sys, _rootfs, dest);
         }
@@ -389,7 +386,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     /// </summary>
     private void DetachHostProcAndSys()
     {
-        foreach (var m in MountInfoEntry.ReadSelf())
+        foreach (var m in sys.ReadMountInfo())
         {
             if (m.Root != "/" || m.FsType is not ("proc" or "sysfs") || IsUnder(m.MountPoint, _rootfs))
                 continue;
@@ -449,7 +446,7 @@ public sealed class Rootfs(ISyscalls sys, Spec spec, string rootfs, bool inUserN
     {
         if (_nullChecked)
             return;
-        if (!FileStat.TryLstat("/dev/null", out var st) || FileStat.KindOf(st.Mode) != FileKind.CharDevice || st.Rdev != FileStat.Makedev(1, 3))
+        if (!sys.TryLstat("/dev/null", out var st) || FileStat.KindOf(st.Mode) != FileKind.CharDevice || st.Rdev != FileStat.Makedev(1, 3))
             throw new RuntimeError("/dev/null is not the null device (char 1:3): refusing to mask paths with it");
         _nullChecked = true;
     }

@@ -70,19 +70,19 @@ public static class SecureJoin
     /// can then redirect it only inside the root. Without openat2 (before Linux 5.6), a walk
     /// of O_PATH|O_NOFOLLOW opens refuses any symlink on the way.
     /// </summary>
-    public static int OpenInRoot(int rootFd, string root, string resolvedPath)
+    public static int OpenInRoot(ISyscalls sys, int rootFd, string root, string resolvedPath)
     {
-        int fd = TryOpenInRoot(rootFd, Relative(root, resolvedPath));
+        int fd = TryOpenInRoot(sys, rootFd, Relative(root, resolvedPath));
         if (fd < 0)
             throw new SysError($"open {resolvedPath}", -fd);
         return fd;
     }
 
     /// <summary><see cref="OpenInRoot"/> of a path relative to the root; -errno on failure.</summary>
-    private static int TryOpenInRoot(int rootFd, string relative)
+    private static int TryOpenInRoot(ISyscalls sys, int rootFd, string relative)
     {
-        int fd = MountApi.OpenAt2(rootFd, relative, OpenFlags.O_NOFOLLOW, MountApi.RESOLVE_IN_ROOT | MountApi.RESOLVE_NO_MAGICLINKS);
-        return fd == -Errno.ENOSYS ? WalkWithoutSymlinks(rootFd, relative) : fd;
+        int fd = sys.OpenAt2(rootFd, relative, OpenFlags.O_NOFOLLOW, MountApi.RESOLVE_IN_ROOT | MountApi.RESOLVE_NO_MAGICLINKS);
+        return fd == -Errno.ENOSYS ? WalkWithoutSymlinks(sys, rootFd, relative) : fd;
     }
 
     private static string Relative(string root, string path)
@@ -95,11 +95,11 @@ public static class SecureJoin
         return path[(root.Length + 1)..];
     }
 
-    private static int WalkWithoutSymlinks(int rootFd, string relative)
+    private static int WalkWithoutSymlinks(ISyscalls sys, int rootFd, string relative)
     {
         const int flags = OpenFlags.O_PATH | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC;
         var parts = Split(relative).ToList();
-        int current = LibC.openat(rootFd, ".", flags, 0);
+        int current = sys.OpenAt(rootFd, ".", flags, 0);
         if (current < 0)
             return -Marshal.GetLastPInvokeError();
         for (int i = 0; i < parts.Count; i++)
@@ -107,14 +107,14 @@ public static class SecureJoin
             int next;
             if (parts[i] == "..")
                 next = -Errno.ELOOP; // a resolved path has none: refuse rather than climb
-            else if ((next = LibC.openat(current, parts[i], flags, 0)) < 0)
+            else if ((next = sys.OpenAt(current, parts[i], flags, 0)) < 0)
                 next = -Marshal.GetLastPInvokeError();
-            LibC.close(current);
+            sys.Close(current);
             if (next < 0)
                 return next;
-            if (i < parts.Count - 1 && FileStat.KindOf(FileStat.Fstat(next).Mode) == FileKind.Symlink)
+            if (i < parts.Count - 1 && FileStat.KindOf(sys.Fstat(next).Mode) == FileKind.Symlink)
             {
-                LibC.close(next);
+                sys.Close(next);
                 return -Errno.ELOOP;
             }
             current = next;
@@ -126,15 +126,15 @@ public static class SecureJoin
     /// MkdirAll through fds: each missing directory is made inside its parent opened with
     /// <see cref="OpenInRoot"/>, so a concurrent symlink swap cannot make it outside the root.
     /// </summary>
-    public static void MkdirAllInRoot(int rootFd, string root, string resolvedPath, uint mode = 0x1ed /* 0755 */)
+    public static void MkdirAllInRoot(ISyscalls sys, int rootFd, string root, string resolvedPath, uint mode = 0x1ed /* 0755 */)
     {
         root = root.TrimEnd('/');
         // Most targets exist: one open says so.
-        int existing = TryOpenInRoot(rootFd, Relative(root, resolvedPath));
+        int existing = TryOpenInRoot(sys, rootFd, Relative(root, resolvedPath));
         if (existing >= 0)
         {
-            bool isDirectory = FileStat.KindOf(FileStat.Fstat(existing).Mode) == FileKind.Directory;
-            LibC.close(existing);
+            bool isDirectory = FileStat.KindOf(sys.Fstat(existing).Mode) == FileKind.Directory;
+            sys.Close(existing);
             if (isDirectory)
                 return;
         }
@@ -142,25 +142,25 @@ public static class SecureJoin
         foreach (string part in Split(Relative(root, resolvedPath)))
         {
             string next = current + "/" + part;
-            int fd = TryOpenInRoot(rootFd, Relative(root, next));
+            int fd = TryOpenInRoot(sys, rootFd, Relative(root, next));
             if (fd >= 0)
             {
-                bool isDirectory = FileStat.KindOf(FileStat.Fstat(fd).Mode) == FileKind.Directory;
-                LibC.close(fd);
+                bool isDirectory = FileStat.KindOf(sys.Fstat(fd).Mode) == FileKind.Directory;
+                sys.Close(fd);
                 if (!isDirectory)
                     throw new SysError($"mkdir {next}", Errno.ENOTDIR);
             }
             else if (fd == -Errno.ENOENT)
             {
-                int parent = OpenInRoot(rootFd, root, current);
+                int parent = OpenInRoot(sys, rootFd, root, current);
                 try
                 {
-                    if (LibC.mkdir($"/proc/self/fd/{parent}/{part}", mode) < 0 && Marshal.GetLastPInvokeError() != Errno.EEXIST)
+                    if (sys.TryMkdir($"/proc/self/fd/{parent}/{part}", mode) < 0 && Marshal.GetLastPInvokeError() != Errno.EEXIST)
                         throw SysError.Last($"mkdir {next}");
                 }
                 finally
                 {
-                    LibC.close(parent);
+                    sys.Close(parent);
                 }
             }
             else
@@ -170,20 +170,20 @@ public static class SecureJoin
     }
 
     /// <summary>Creates an empty file (a bind target) inside its parent opened with <see cref="OpenInRoot"/>.</summary>
-    public static void CreateFileInRoot(int rootFd, string root, string resolvedPath, uint mode)
+    public static void CreateFileInRoot(ISyscalls sys, int rootFd, string root, string resolvedPath, uint mode)
     {
-        int parent = OpenInRoot(rootFd, root, Path.GetDirectoryName(resolvedPath)!);
+        int parent = OpenInRoot(sys, rootFd, root, Path.GetDirectoryName(resolvedPath)!);
         try
         {
-            int fd = LibC.open($"/proc/self/fd/{parent}/{Path.GetFileName(resolvedPath)}",
+            int fd = sys.OpenAt(parent, Path.GetFileName(resolvedPath),
                 OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC, mode);
             if (fd < 0)
                 throw SysError.Last($"open {resolvedPath}");
-            LibC.close(fd);
+            sys.Close(fd);
         }
         finally
         {
-            LibC.close(parent);
+            sys.Close(parent);
         }
     }
 

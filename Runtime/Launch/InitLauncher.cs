@@ -171,7 +171,7 @@ public sealed class InitLauncher : IDisposable
         }
         catch
         {
-            LibC.kill(child, 9);
+            LibC.kill(child, Signals.SIGKILL);
             Reaper.Wait(child);
             throw;
         }

@@ -1,5 +1,8 @@
 using System.Runtime.InteropServices;
 using Runcs.Sys;
+using static Runcs.Oci.MountOptions;
+using static Runcs.Sys.MountApi;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Launch;
 
@@ -16,9 +19,6 @@ namespace Runcs.Launch;
 /// </summary>
 internal static unsafe class SealedBinary
 {
-    private const long SYS_open_tree = 428, SYS_mount_setattr = 442, SYS_memfd_create = 319;
-    private const int AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0x80000;
-    private const ulong MOUNT_ATTR_RDONLY = 1, MOUNT_ATTR_NOSUID = 2, MOUNT_ATTR_NODEV = 4;
     private const int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     private const int F_ADD_SEALS = 1033, F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Runcs.Errors;
 using Runcs.Sys;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.OciHooks;
 
@@ -15,7 +16,6 @@ internal static unsafe class HookProcess
 {
     private const int F_DUPFD_CLOEXEC = 1030, F_GETFL = 3, F_SETFL = 4;
     private const short POLLIN = 1, POLLOUT = 4;
-    private const long SYS_pidfd_open = 434;
 
     /// <summary>WaitStatus is the raw waitpid status; TimedOut: the hook was killed at the deadline.</summary>
     public readonly record struct Result(int WaitStatus, bool TimedOut, string Stdout, string Stderr);
@@ -120,7 +120,7 @@ internal static unsafe class HookProcess
             CloseAt(fds, 1);
         int status = 0;
         bool exited = false;
-        var polled = stackalloc LibC.PollFd[4];
+        var polled = stackalloc Tmds.Linux.pollfd[4];
         byte* buffer = stackalloc byte[16384];
         try
         {
@@ -136,13 +136,13 @@ internal static unsafe class HookProcess
                     break;
                 int n = 0;
                 if (fds[1] >= 0)
-                    polled[n++] = new LibC.PollFd { Fd = fds[1], Events = POLLOUT };
+                    polled[n++] = new Tmds.Linux.pollfd { fd = fds[1], events = POLLOUT };
                 if (fds[2] >= 0)
-                    polled[n++] = new LibC.PollFd { Fd = fds[2], Events = POLLIN };
+                    polled[n++] = new Tmds.Linux.pollfd { fd = fds[2], events = POLLIN };
                 if (fds[4] >= 0)
-                    polled[n++] = new LibC.PollFd { Fd = fds[4], Events = POLLIN };
+                    polled[n++] = new Tmds.Linux.pollfd { fd = fds[4], events = POLLIN };
                 if (!exited && pidfd >= 0)
-                    polled[n++] = new LibC.PollFd { Fd = pidfd, Events = POLLIN };
+                    polled[n++] = new Tmds.Linux.pollfd { fd = pidfd, events = POLLIN };
                 int wait = deadline == long.MaxValue ? -1 : (int)Math.Clamp(deadline - Environment.TickCount64, 0, int.MaxValue);
                 int ready = LibC.poll(polled, (ulong)n, wait);
                 if (ready < 0)
@@ -164,14 +164,14 @@ internal static unsafe class HookProcess
                 for (int i = 0; i < n; i++)
                 {
                     var p = polled[i];
-                    if (p.Revents == 0)
+                    if (p.revents == 0)
                         continue;
-                    if (p.Fd == pidfd)
+                    if (p.fd == pidfd)
                     {
                         status = Reap(pid);
                         exited = true;
                     }
-                    else if (p.Fd == fds[1])
+                    else if (p.fd == fds[1])
                     {
                         written = WriteSome(fds[1], stdin, written);
                         if (written < 0 || written >= stdin.Length)
@@ -179,8 +179,8 @@ internal static unsafe class HookProcess
                     }
                     else
                     {
-                        int index = p.Fd == fds[2] ? 2 : 4;
-                        nint got = LibC.read(p.Fd, buffer, 16384);
+                        int index = p.fd == fds[2] ? 2 : 4;
+                        nint got = LibC.read(p.fd, buffer, 16384);
                         if (got > 0)
                             (index == 2 ? stdout : stderr).Write(new ReadOnlySpan<byte>(buffer, (int)got));
                         else if (got == 0 || Marshal.GetLastPInvokeError() is not (Errno.EINTR or Errno.EAGAIN))

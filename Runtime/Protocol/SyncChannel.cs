@@ -135,7 +135,7 @@ public sealed unsafe class SyncChannel : IDisposable
                     int errno = Marshal.GetLastPInvokeError();
                     if (errno == Errno.EINTR)
                         continue;
-                    if (errno == Errno.ECONNREFUSED || errno == 104 /* ECONNRESET */)
+                    if (errno == Errno.ECONNREFUSED || errno == Errno.ECONNRESET)
                         return false;
                     throw new SysError("read sync socket", errno);
                 }

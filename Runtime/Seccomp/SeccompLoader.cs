@@ -3,13 +3,13 @@ using Runcs.Errors;
 using Runcs.Logging;
 using Runcs.Oci;
 using Runcs.Sys;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Seccomp;
 
 /// <summary>Installs a compiled profile on the calling thread with seccomp(SECCOMP_SET_MODE_FILTER).</summary>
 public static unsafe class SeccompLoader
 {
-    private const long SYS_seccomp = 317;
     private const int SECCOMP_SET_MODE_FILTER = 1;
     private const uint SECCOMP_FILTER_FLAG_TSYNC = 1, SECCOMP_FILTER_FLAG_NEW_LISTENER = 8, SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16;
     private const int EINVAL = 22;

@@ -1,26 +1,28 @@
 using System.Runtime.InteropServices;
+using static Runcs.Sys.MountApi;
 
 namespace Runcs.Sys;
 
-/// <summary>stat(2) through newfstatat, x86_64 layout of struct stat.</summary>
+/// <summary>
+/// stat(2) through glibc's fstatat into Tmds.LibC's struct stat, as runcs uses it. The S_IF* values are constants here for
+/// switch patterns (Tmds.LibC has them as properties).
+/// </summary>
 public static unsafe class FileStat
 {
-    private const long SYS_newfstatat = 262;
-    private const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     public const uint S_IFMT = 0xF000, S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000, S_IFCHR = 0x2000,
         S_IFBLK = 0x6000, S_IFIFO = 0x1000, S_IFSOCK = 0xC000;
 
-    [StructLayout(LayoutKind.Explicit, Size = 144)]
+    /// <summary>The fields of struct stat runcs reads.</summary>
     public struct Stat
     {
-        [FieldOffset(0)] public ulong Dev;
-        [FieldOffset(8)] public ulong Ino;
-        [FieldOffset(24)] public uint Mode;
-        [FieldOffset(28)] public uint Uid;
-        [FieldOffset(32)] public uint Gid;
-        [FieldOffset(40)] public ulong Rdev;
-        [FieldOffset(48)] public long Size;
-        [FieldOffset(88)] public long MtimeSeconds;
+        public ulong Dev;
+        public ulong Ino;
+        public uint Mode;
+        public uint Uid;
+        public uint Gid;
+        public ulong Rdev;
+        public long Size;
+        public long MtimeSeconds;
     }
 
     /// <summary>lstat; false when the path does not exist (other errors throw).</summary>
@@ -37,20 +39,23 @@ public static unsafe class FileStat
 
     private static bool TryStatAt(int dirfd, string path, int flags, out Stat st)
     {
-        byte[] p = LinuxSyscalls.Utf8z(path);
-        Stat s;
-        fixed (byte* pp = p)
+        Tmds.Linux.stat s;
+        int result;
+        fixed (byte* p = LinuxSyscalls.Utf8z(path))
+            result = LibC.fstatat(dirfd, p, &s, flags);
+        if (result < 0)
         {
-            if (LibC.syscall(SYS_newfstatat, dirfd, (long)pp, (long)&s, flags, 0, 0) < 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                st = default;
-                if (errno == Errno.ENOENT || errno == Errno.ENOTDIR)
-                    return false;
-                throw new SysError($"stat {path}", errno);
-            }
+            int errno = Marshal.GetLastPInvokeError();
+            st = default;
+            if (errno == Errno.ENOENT || errno == Errno.ENOTDIR)
+                return false;
+            throw new SysError($"stat {path}", errno);
         }
-        st = s;
+        st = new Stat
+        {
+            Dev = s.st_dev, Ino = s.st_ino, Mode = (ushort)s.st_mode, Uid = s.st_uid, Gid = s.st_gid,
+            Rdev = s.st_rdev, Size = s.st_size, MtimeSeconds = s.st_mtim.tv_sec,
+        };
         return true;
     }
 

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using System.Text;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Sys;
 
@@ -6,8 +8,6 @@ namespace Runcs.Sys;
 public sealed unsafe class LinuxSyscalls : ISyscalls
 {
     public static readonly LinuxSyscalls Instance = new();
-
-    private const long SYS_pivot_root = 155;
 
     public void Mount(string? source, string target, string? fsType, ulong flags, string? data)
     {
@@ -58,9 +58,11 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public void Mkdir(string path, uint mode)
     {
-        if (LibC.mkdir(path, mode) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.EEXIST)
+        if (LibC.mkdir(path, mode) < 0 && Marshal.GetLastPInvokeError() != Errno.EEXIST)
             throw SysError.Last($"mkdir {path}");
     }
+
+    public int TryMkdir(string path, uint mode) => LibC.mkdir(path, mode);
 
     public void Mknod(string path, uint mode, ulong dev)
     {
@@ -120,6 +122,84 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public FileKind? Kind(string path) => FileStat.Kind(path);
 
+    public bool TryStat(string path, out FileStat.Stat st) => FileStat.TryStat(path, out st);
+
+    public bool TryLstat(string path, out FileStat.Stat st) => FileStat.TryLstat(path, out st);
+
+    public FileStat.Stat Fstat(int fd) => FileStat.Fstat(fd);
+
+    public string ReadFile(string path) => SmallFile.ReadAllText(path);
+
+    public List<MountInfoEntry> ReadMountInfo() => MountInfoEntry.ReadSelf();
+
+    public int CloneTree(string path, bool recursive) => MountApi.CloneTree(path, recursive);
+
+    public void SetMountAttributes(int mountFd, ulong set, ulong clear, string what) => MountApi.SetAttributes(mountFd, set, clear, what);
+
+    public int OpenAt(int dirFd, string path, int flags, uint mode) => LibC.openat(dirFd, path, flags, mode);
+
+    public int OpenAt2(int dirFd, string path, ulong flags, ulong resolve) => MountApi.OpenAt2(dirFd, path, flags, resolve);
+
+    public int TryChdir(string path) => LibC.chdir(path);
+
+    public int Fchown(int fd, uint uid, uint gid) => LibC.fchown(fd, uid, gid);
+
+    public uint Umask(uint mask) => LibC.umask(mask);
+
+    public ulong Random64()
+    {
+        ulong random;
+        if (LibC.syscall(SYS_getrandom, (long)&random, sizeof(ulong), 0, 0, 0, 0) != sizeof(ulong))
+            throw SysError.Last("getrandom");
+        return random;
+    }
+
+    public int SetRlimit(int resource, ulong soft, ulong hard)
+    {
+        ulong* limit = stackalloc ulong[2];
+        limit[0] = soft;
+        limit[1] = hard;
+        return LibC.prlimit(0, resource, limit, null);
+    }
+
+    public int Prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5) => LibC.prctl(option, arg2, arg3, arg4, arg5);
+
+    public int Capset(ulong effective, ulong permitted, ulong inheritable)
+    {
+        uint* header = stackalloc uint[2];
+        header[0] = 0x20080522; // _LINUX_CAPABILITY_VERSION_3
+        header[1] = 0;
+        uint* data = stackalloc uint[6];
+        data[0] = (uint)effective; data[1] = (uint)permitted; data[2] = (uint)inheritable;
+        data[3] = (uint)(effective >> 32); data[4] = (uint)(permitted >> 32); data[5] = (uint)(inheritable >> 32);
+        return (int)LibC.syscall(SYS_capset, (long)header, (long)data, 0, 0, 0, 0);
+    }
+
+    public int Setgroups(uint[] groups)
+    {
+        fixed (uint* g = groups)
+            return (int)LibC.syscall(SYS_setgroups, groups.Length, (long)g, 0, 0, 0, 0);
+    }
+
+    public int Setresgid(uint gid) => (int)LibC.syscall(SYS_setresgid, gid, gid, gid, 0, 0, 0);
+
+    public int Setresuid(uint uid) => (int)LibC.syscall(SYS_setresuid, uid, uid, uid, 0, 0, 0);
+
+    public long Getcwd(byte* buffer, int size) => LibC.syscall(SYS_getcwd, (long)buffer, size, 0, 0, 0, 0);
+
+    public void ResetSignals()
+    {
+        LibC.signal(Signals.SIGPIPE, 0 /* SIG_DFL */);
+        ulong none = 0;
+        LibC.sigprocmask(2 /* SIG_SETMASK */, &none, null);
+    }
+
+    public int Execve(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
+    {
+        using var strings = new NativeStrings();
+        return LibC.execve(strings.String(path), strings.Array(args), strings.Array(env));
+    }
+
     public void SetHostname(string name)
     {
         byte[] b = Encoding.UTF8.GetBytes(name);
@@ -154,17 +234,16 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public void Unlink(string path)
     {
-        if (LibC.unlink(path) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.ENOENT)
+        if (LibC.unlink(path) < 0 && Marshal.GetLastPInvokeError() != Errno.ENOENT)
             throw SysError.Last($"unlink {path}");
     }
 
     public void Rmdir(string path)
     {
-        if (LibC.rmdir(path) < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() != Errno.ENOENT)
+        if (LibC.rmdir(path) < 0 && Marshal.GetLastPInvokeError() != Errno.ENOENT)
             throw SysError.Last($"rmdir {path}");
     }
 
-    private const long SYS_statfs = 137;
     private const ulong ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048, ST_RELATIME = 4096;
 
     /// <summary>statfs(2) into a 120-byte struct statfs.</summary>
@@ -202,8 +281,6 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
 
     public void SetMountAttrRecursive(string path, ulong set, ulong clear)
     {
-        const long SYS_mount_setattr = 442;
-        const int AT_FDCWD = -100, AT_RECURSIVE = 0x8000;
         ulong* attr = stackalloc ulong[4];
         attr[0] = set;
         attr[1] = clear;
@@ -211,7 +288,7 @@ public sealed unsafe class LinuxSyscalls : ISyscalls
         attr[3] = 0;
         byte[] p = Utf8z(path);
         fixed (byte* pp = p)
-            if (LibC.syscall(SYS_mount_setattr, AT_FDCWD, (long)pp, AT_RECURSIVE, (long)attr, 32, 0) < 0)
+            if (LibC.syscall(SYS_mount_setattr, MountApi.AT_FDCWD, (long)pp, MountApi.AT_RECURSIVE, (long)attr, 32, 0) < 0)
                 throw SysError.Last($"mount_setattr {path}");
     }
 

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using static Runcs.Oci.MountOptions;
+using static Runcs.Sys.SyscallNumbers;
 
 namespace Runcs.Sys;
 
@@ -8,8 +10,7 @@ namespace Runcs.Sys;
 /// </summary>
 public static unsafe class MountApi
 {
-    private const long SYS_open_tree = 428, SYS_move_mount = 429, SYS_openat2 = 437;
-    public const int AT_FDCWD = -100, AT_RECURSIVE = 0x8000;
+    public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000, AT_RECURSIVE = 0x8000;
     public const int OPEN_TREE_CLONE = 1, OPEN_TREE_CLOEXEC = 0x80000;
     public const int MOVE_MOUNT_F_EMPTY_PATH = 0x4, MOVE_MOUNT_T_EMPTY_PATH = 0x40;
     public const ulong RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_NO_SYMLINKS = 0x04, RESOLVE_IN_ROOT = 0x10;
@@ -34,12 +35,6 @@ public static unsafe class MountApi
             throw SysError.Last($"move_mount {what}");
     }
 
-    private const long SYS_mount_setattr = 442;
-    private const int AT_EMPTY_PATH = 0x1000;
-    private const ulong MS_RDONLY = 0x1, MS_NOSUID = 0x2, MS_NODEV = 0x4, MS_NOEXEC = 0x8, MS_NOATIME = 0x400,
-        MS_NODIRATIME = 0x800, MS_RELATIME = 0x200000, MS_STRICTATIME = 0x1000000;
-    private const ulong ATTR_RDONLY = 0x1, ATTR_NOSUID = 0x2, ATTR_NODEV = 0x4, ATTR_NOEXEC = 0x8, ATTR__ATIME = 0x70,
-        ATTR_NOATIME = 0x10, ATTR_STRICTATIME = 0x20, ATTR_NODIRATIME = 0x80;
 
     /// <summary>
     /// mount_setattr attributes with the effect of runc's bind remount (MS_BIND|MS_REMOUNT|flags) on
@@ -50,7 +45,7 @@ public static unsafe class MountApi
     public static (ulong Set, ulong Clear) RemountAttributes(ulong flags, ulong clearFlags, bool keepExisting)
     {
         ulong set = 0, clear = 0;
-        foreach (var (ms, attr) in new[] { (MS_RDONLY, ATTR_RDONLY), (MS_NOSUID, ATTR_NOSUID), (MS_NODEV, ATTR_NODEV), (MS_NOEXEC, ATTR_NOEXEC), (MS_NODIRATIME, ATTR_NODIRATIME) })
+        foreach (var (ms, attr) in new[] { (MS_RDONLY, MOUNT_ATTR_RDONLY), (MS_NOSUID, MOUNT_ATTR_NOSUID), (MS_NODEV, MOUNT_ATTR_NODEV), (MS_NOEXEC, MOUNT_ATTR_NOEXEC), (MS_NODIRATIME, MOUNT_ATTR_NODIRATIME) })
         {
             if ((flags & ms) != 0)
                 set |= attr;
@@ -59,8 +54,8 @@ public static unsafe class MountApi
         }
         if ((flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) != 0)
         {
-            clear |= ATTR__ATIME;
-            set |= (flags & MS_NOATIME) != 0 ? ATTR_NOATIME : (flags & MS_STRICTATIME) != 0 ? ATTR_STRICTATIME : 0;
+            clear |= MOUNT_ATTR__ATIME;
+            set |= (flags & MS_NOATIME) != 0 ? MOUNT_ATTR_NOATIME : (flags & MS_STRICTATIME) != 0 ? MOUNT_ATTR_STRICTATIME : 0;
         }
         return (set, clear & ~set);
     }
