@@ -27,6 +27,7 @@ public static class CreateCommand
             Detach = detach,
             ConsoleSocket = line.GetString("console-socket"),
             SystemdCgroup = line.Global.SystemdCgroup,
+            Rootless = line.Global.Rootless,
         };
     }
 }

@@ -20,6 +20,8 @@ public sealed class CreateOptions
     public string? ConsoleSocket { get; init; }
     /// <summary>--systemd-cgroup: the cgroup is a systemd unit (<see cref="Cgroups.Systemd.SystemdManager"/>).</summary>
     public bool SystemdCgroup { get; init; }
+    /// <summary>--rootless: "true", "false" or "auto" (see <see cref="Container.Rootless.Cgroups"/>).</summary>
+    public string Rootless { get; init; } = "auto";
 }
 
 /// <summary>
@@ -90,8 +92,9 @@ public static class ContainerFactory
             store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
             cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
-            cgroup.Create();
-            cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), DeviceRules.For(spec));
+            var rootlessCgroups = new Lazy<bool>(() => RootlessCgroups(spec, options));
+            cgroup = CreateCgroup(cgroup, rootlessCgroups);
+            SetCgroup(cgroup, spec, rootlessCgroups);
             Logging.Log.Phase("cgroup set");
             try
             {
@@ -178,6 +181,53 @@ public static class ContainerFactory
         }
     }
 
+    /// <summary>
+    /// runc's rule for a cgroup runcs may not make: left out (the container stays in runcs's own
+    /// cgroup) for a rootless container without linux.cgroupsPath; an error otherwise.
+    /// </summary>
+    private static bool RootlessCgroups(Spec spec, CreateOptions options) =>
+        string.IsNullOrEmpty(spec.Linux?.CgroupsPath) && Rootless.Cgroups(options.Rootless, options.SystemdCgroup);
+
+    private static CgroupManager CreateCgroup(CgroupManager cgroup, Lazy<bool> rootlessCgroups)
+    {
+        try
+        {
+            return cgroup.CreateOrLeaveOut(() => rootlessCgroups.Value);
+        }
+        catch (SysError e)
+        {
+            throw new RuntimeError("unable to start container process: unable to apply cgroup configuration: " + e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// linux.resources and the device rules. Where the cgroup was left out, a limit is runc's
+    /// error ("cannot set memory limit: container could not join or create cgroup") and device
+    /// rules are not applied (runc ignores them for rootless containers: only the host's root
+    /// may write them, even in a delegated cgroup, so a refused device rule is dropped too).
+    /// </summary>
+    private static void SetCgroup(CgroupManager cgroup, Spec spec, Lazy<bool> rootlessCgroups)
+    {
+        var resources = spec.Linux?.Resources ?? new LinuxResources();
+        bool leftOut = rootlessCgroups.IsValueCreated && rootlessCgroups.Value;
+        try
+        {
+            try
+            {
+                cgroup.Set(resources, leftOut ? null : DeviceRules.For(spec));
+            }
+            catch (RuntimeError) when (!leftOut && rootlessCgroups.Value)
+            {
+                cgroup.Set(resources, null);
+            }
+        }
+        catch (RuntimeError e) when (e is not ConfigError && rootlessCgroups.IsValueCreated && rootlessCgroups.Value)
+        {
+            throw new RuntimeError("unable to start container process: error during container init: " +
+                "error setting cgroup config for procHooks process: " + e.Message, e);
+        }
+    }
+
     private static void TryCleanup(Action cleanup)
     {
         try
@@ -202,6 +252,7 @@ public static class ContainerFactory
         Annotations = spec.Annotations,
         CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
         UseSystemdCgroup = options.SystemdCgroup,
+        Rootless = Rootless.Euid,
         Resources = spec.Linux?.Resources,
         NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
         OwnPidNamespace = spec.Linux?.FindNamespace("pid") is { } pid && string.IsNullOrEmpty(pid.Path),

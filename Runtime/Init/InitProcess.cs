@@ -116,7 +116,7 @@ public static class InitProcess
                 SetupConsole(request, process, bindDevConsole: false);
         }
         s_buildingContainer = false;
-        var setup = new ProcessSetup(process, request.InUserNamespace);
+        var setup = new ProcessSetup(process, request.InUserNamespace, request.RootlessEuid);
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);
