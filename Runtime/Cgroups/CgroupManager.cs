@@ -118,6 +118,8 @@ public abstract class CgroupManager
             throw new RuntimeError("container's cgroup unexpectedly frozen");
     }
     public abstract void Freeze(bool frozen);
+    /// <summary>Whether there is a freezer to pause with (a rootless container may have none).</summary>
+    public virtual bool HasFreezer => !IsNone;
     public abstract bool IsFrozen();
     /// <summary>Removes the cgroup; processes must be gone.</summary>
     public abstract void Destroy();

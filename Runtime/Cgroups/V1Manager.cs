@@ -219,6 +219,8 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
         }
     }
 
+    public override bool HasFreezer => paths.ContainsKey("freezer");
+
     public override bool IsFrozen()
     {
         if (!paths.TryGetValue("freezer", out var dir))

@@ -47,7 +47,7 @@ public static class CommandRunner
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Stdio.Error("the path in $XDG_RUNTIME_DIR must be writable by the user\n");
-            throw new RuntimeError($"mkdir {root}: {e.Message}", e);
+            throw new RuntimeError($"mkdir {root}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
         }
         if (LibC.chmod(root, 0x3c0 /* 01700 */) < 0)
         {

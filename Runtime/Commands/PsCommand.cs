@@ -18,7 +18,7 @@ public static class PsCommand
     public static int Run(CommandContext c)
     {
         var container = c.Load();
-        var pids = container.Cgroup.Pids();
+        var pids = container.Processes();
         string format = c.Line.GetString("format");
         if (format == "json")
         {
