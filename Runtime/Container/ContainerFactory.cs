@@ -92,8 +92,8 @@ public static class ContainerFactory
             store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
             cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
-            var rootlessCgroups = new Lazy<bool>(() => RootlessCgroups(spec, options));
-            cgroup = CreateCgroup(cgroup, rootlessCgroups);
+            var rootlessCgroups = new Lazy<bool>(() => Rootless.Cgroups(options.Rootless, options.SystemdCgroup));
+            cgroup = CreateCgroup(cgroup, () => string.IsNullOrEmpty(spec.Linux?.CgroupsPath) && rootlessCgroups.Value);
             SetCgroup(cgroup, spec, rootlessCgroups);
             Logging.Log.Phase("cgroup set");
             try
@@ -183,16 +183,14 @@ public static class ContainerFactory
 
     /// <summary>
     /// runc's rule for a cgroup runcs may not make: left out (the container stays in runcs's own
-    /// cgroup) for a rootless container without linux.cgroupsPath; an error otherwise.
+    /// cgroup) for a rootless container without linux.cgroupsPath (<paramref name="mayLeaveOut"/>);
+    /// an error otherwise, in runc's words.
     /// </summary>
-    private static bool RootlessCgroups(Spec spec, CreateOptions options) =>
-        string.IsNullOrEmpty(spec.Linux?.CgroupsPath) && Rootless.Cgroups(options.Rootless, options.SystemdCgroup);
-
-    private static CgroupManager CreateCgroup(CgroupManager cgroup, Lazy<bool> rootlessCgroups)
+    private static CgroupManager CreateCgroup(CgroupManager cgroup, Func<bool> mayLeaveOut)
     {
         try
         {
-            return cgroup.CreateOrLeaveOut(() => rootlessCgroups.Value);
+            return cgroup.CreateOrLeaveOut(mayLeaveOut);
         }
         catch (SysError e)
         {

@@ -253,6 +253,79 @@ public sealed class RootlessTests(RootlessUser user) : IClassFixture<RootlessUse
         }
     }
 
+    [Fact]
+    public void Lowering_oom_score_adj_is_refused_as_in_runc()
+    {
+        Ready();
+        using var b = user.NewBundle(["true"]);
+        b.Config["process"]!["oomScoreAdj"] = -100;
+        b.Save();
+        var results = Both.Select(rt => b.Run(rt, ["run", "--bundle", b.Dir, b.Id])).ToArray();
+        Assert.All(results, r => Assert.Equal(1, r.ExitCode));
+        // runc's nsexec words it "failed to update /proc/self/oom_score_adj: Permission denied"
+        // then "can't get final child's PID from pipe: EOF"; runcs names the file and the errno.
+        Assert.Contains("oom_score_adj", results[0].Stderr);
+        Assert.Contains("run failed: unable to start container process: write /proc/self/oom_score_adj: permission denied", ErrorOf(results[1], Runcs));
+        AssertNothingLeft(b, Runcs);
+    }
+
+    /// <summary>
+    /// A cgroup delegated to the user (its directories chowned to it in every hierarchy, as an
+    /// administrator or systemd's Delegate=yes does): limits, pause and delete work there, as in runc.
+    /// </summary>
+    [Fact]
+    public void A_delegated_cgroup_takes_limits_and_pauses_as_in_runc()
+    {
+        Ready();
+        string parent = $"rl-delegated-{Environment.ProcessId}";
+        var hierarchies = Directory.GetDirectories("/sys/fs/cgroup").Where(d => File.Exists(Path.Combine(d, "cgroup.procs"))).ToList();
+        Assert.SkipWhen(!hierarchies.Any(h => h.EndsWith("/memory")), "needs the v1 memory hierarchy at /sys/fs/cgroup/memory");
+        try
+        {
+            foreach (string h in hierarchies)
+            {
+                string dir = Path.Combine(h, parent);
+                Directory.CreateDirectory(dir);
+                if (h.EndsWith("/cpuset"))
+                    foreach (string f in new[] { "cpuset.cpus", "cpuset.mems" })
+                        File.WriteAllText(Path.Combine(dir, f), File.ReadAllText(Path.Combine(h, f)));
+                Assert.Equal(0, RuncsBinary.Exec("/usr/bin/chown", ["-R", $"{user.Name}:{user.Name}", dir]).ExitCode);
+            }
+            using var b = user.NewBundle(["sleep", "300"]);
+            b.Config["linux"]!["resources"] = JsonNode.Parse("""{"memory": {"limit": 104857600}, "pids": {"limit": 50}}""");
+            foreach (string rt in Both)
+            {
+                string cgroup = $"/{parent}/{Path.GetFileName(rt)}";
+                b.Config["linux"]!["cgroupsPath"] = cgroup;
+                b.Save();
+                var run = b.Run(rt, ["run", "-d", "--bundle", b.Dir, b.Id]);
+                Assert.True(run.ExitCode == 0, $"{rt}: {run}");
+                Assert.Equal("104857600", File.ReadAllText($"/sys/fs/cgroup/memory{cgroup}/memory.limit_in_bytes").Trim());
+                Assert.Equal("50", File.ReadAllText($"/sys/fs/cgroup/pids{cgroup}/pids.max").Trim());
+                int init = (int)JsonNode.Parse(b.Run(rt, ["state", b.Id]).Stdout)!["pid"]!;
+                Assert.Contains(init.ToString(), File.ReadAllText($"/sys/fs/cgroup/memory{cgroup}/cgroup.procs"));
+                Assert.Equal(0, b.Run(rt, ["pause", b.Id]).ExitCode);
+                Assert.Equal("paused", b.Status(rt));
+                Assert.Equal(0, b.Run(rt, ["resume", b.Id]).ExitCode);
+                Assert.Equal("running", b.Status(rt));
+                Assert.Equal(0, b.Run(rt, ["delete", "--force", b.Id]).ExitCode);
+                Assert.False(Directory.Exists($"/sys/fs/cgroup/memory{cgroup}"), $"{rt} left its cgroup");
+            }
+        }
+        finally
+        {
+            foreach (string h in hierarchies)
+                foreach (string dir in new[] { Path.Combine(h, parent, "runc"), Path.Combine(h, parent, "runcs"), Path.Combine(h, parent) })
+                    try
+                    {
+                        Directory.Delete(dir);
+                    }
+                    catch (IOException)
+                    {
+                    }
+        }
+    }
+
     // ---- the four stdio modes, and exec -t, as the user ----
 
     private const string Interactive = "tty; id -u; echo ready; read x; echo got:$x; exit 7";

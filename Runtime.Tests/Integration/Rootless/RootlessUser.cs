@@ -14,7 +14,11 @@ public sealed class RootlessUser : IDisposable
     /// <summary>Why the rootless tests cannot run here, or null.</summary>
     public string? SkipReason { get; }
 
-    public string Name { get; } = $"rlt{Environment.ProcessId % 100000}";
+    private static int s_instances;
+    /// <summary>Which user of this test process (each test class makes its own).</summary>
+    private readonly int _instance = Interlocked.Increment(ref s_instances);
+
+    public string Name => $"rlt{Environment.ProcessId % 100000}x{_instance}";
     public int Uid { get; }
     public string Home => $"/home/{Name}";
     public string RuntimeDir => $"/run/user/{Uid}";
@@ -41,7 +45,7 @@ public sealed class RootlessUser : IDisposable
             }
         Remove(); // a user left by a killed earlier run of this process number
         // A range of its own, away from the ones Debian hands out (100000 + 65536n).
-        SubId = 1_000_000_000L + (Environment.ProcessId % 100000) * 65536L;
+        SubId = 1_000_000_000L + ((Environment.ProcessId % 2000) * 8 + _instance % 8) * 65536L; // below 2^31: podman's "containers" range
         Must("/usr/sbin/useradd", ["-m", "-s", "/bin/sh", Name]);
         Must("/usr/sbin/usermod", ["--add-subuids", $"{SubId}-{SubId + 65535}", "--add-subgids", $"{SubId}-{SubId + 65535}", Name]);
         Uid = int.Parse(Must("/usr/bin/id", ["-u", Name]).Trim());
