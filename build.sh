@@ -24,7 +24,8 @@ build() {
     local commit
     commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
     dotnet publish Runtime.csproj -c Release -o out/publish -p:GitCommit="$commit" -nologo -v:q "$@"
-    cp out/publish/runcs out/runcs
+    # A new inode, renamed over the old one: a running container init may still be executing the old.
+    cp out/publish/runcs out/runcs.new && mv -f out/runcs.new out/runcs
     echo "build.sh: out/runcs ($(stat -c %s out/runcs) bytes): $(file -b out/runcs | cut -d, -f1-4)"
 }
 

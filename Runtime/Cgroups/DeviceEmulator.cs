@@ -26,6 +26,9 @@ public sealed class DeviceEmulator
     /// <summary>True: every device is allowed except the exceptions (a "black list").</summary>
     public bool DefaultAllow { get; private set; }
 
+    /// <summary>Every device allowed, no exception (runc's IsAllowAll).</summary>
+    public bool AllowsAll => DefaultAllow && _exceptions.Count == 0;
+
     /// <summary>The state the rules build, applied in order on a default-deny cgroup (runc's buildEmulator).</summary>
     public static DeviceEmulator FromRules(IEnumerable<LinuxDeviceCgroup> rules)
     {

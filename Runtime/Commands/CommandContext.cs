@@ -1,5 +1,4 @@
 using Runcs.Cli;
-using Runcs.Container;
 using Runcs.State;
 
 namespace Runcs.Commands;

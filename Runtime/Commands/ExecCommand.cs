@@ -1,5 +1,6 @@
 using Runcs.Container;
 using Runcs.Errors;
+using Runcs.Launch;
 using Runcs.Oci;
 using Runcs.Sys;
 

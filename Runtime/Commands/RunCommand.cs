@@ -1,5 +1,6 @@
 using Runcs.Container;
 using Runcs.Errors;
+using Runcs.Launch;
 
 namespace Runcs.Commands;
 

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using Runcs.Cgroups;
 using Runcs.Errors;
 using Runcs.Oci;
+using Runcs.OciHooks;
+using Runcs.Protocol;
 using Runcs.State;
 using Runcs.Sys;
 

@@ -1,7 +1,11 @@
 using System.Globalization;
 using Runcs.Cgroups;
 using Runcs.Errors;
+using Runcs.Io;
+using Runcs.Launch;
 using Runcs.Oci;
+using Runcs.OciHooks;
+using Runcs.Protocol;
 using Runcs.State;
 using Runcs.Sys;
 
@@ -49,6 +53,7 @@ public static class ContainerFactory
         // (with --systemd-cgroup, systemd makes it once the init exists).
         CgroupManager? cgroup = options.SystemdCgroup ? null : CgroupManager.ForNew(spec.Linux?.CgroupsPath, options.Id);
         cgroup?.CheckPreExisting();
+        var unitProperties = options.SystemdCgroup ? Cgroups.Systemd.UnitAnnotations.Parse(spec.Annotations) : null;
 
         string dir = store.Create(options.Id);
         using var idLock = store.Lock(options.Id);
@@ -91,10 +96,11 @@ public static class ContainerFactory
             // until state.json is written).
             store.Write(options.Id, StateStore.ConfigFileName, SpecCodec.Encode(spec));
             // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
-            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources());
+            var deviceRules = DeviceRules.For(spec);
+            cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, unitProperties!);
             var rootlessCgroups = new Lazy<bool>(() => Rootless.Cgroups(options.Rootless, options.SystemdCgroup));
             cgroup = CreateCgroup(cgroup, () => string.IsNullOrEmpty(spec.Linux?.CgroupsPath) && rootlessCgroups.Value);
-            SetCgroup(cgroup, spec, rootlessCgroups);
+            SetCgroup(cgroup, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, rootlessCgroups);
             Logging.Log.Phase("cgroup set");
             try
             {
@@ -204,15 +210,14 @@ public static class ContainerFactory
     /// rules are not applied (runc ignores them for rootless containers: only the host's root
     /// may write them, even in a delegated cgroup, so a refused device rule is dropped too).
     /// </summary>
-    private static void SetCgroup(CgroupManager cgroup, Spec spec, Lazy<bool> rootlessCgroups)
+    private static void SetCgroup(CgroupManager cgroup, LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup> deviceRules, Lazy<bool> rootlessCgroups)
     {
-        var resources = spec.Linux?.Resources ?? new LinuxResources();
         bool leftOut = rootlessCgroups.IsValueCreated && rootlessCgroups.Value;
         try
         {
             try
             {
-                cgroup.Set(resources, leftOut ? null : DeviceRules.For(spec));
+                cgroup.Set(resources, leftOut ? null : deviceRules);
             }
             catch (RuntimeError) when (!leftOut && rootlessCgroups.Value)
             {

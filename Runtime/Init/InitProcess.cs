@@ -1,7 +1,9 @@
 using System.Text;
-using Runcs.Container;
 using Runcs.Errors;
+using Runcs.Launch;
 using Runcs.Logging;
+using Runcs.OciHooks;
+using Runcs.Protocol;
 using Runcs.Seccomp;
 using Runcs.Sys;
 

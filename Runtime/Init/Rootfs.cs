@@ -1,6 +1,7 @@
 using Runcs.Errors;
 using Runcs.Logging;
 using Runcs.Oci;
+using Runcs.Protocol;
 using Runcs.Sys;
 using static Runcs.Oci.MountOptions;
 

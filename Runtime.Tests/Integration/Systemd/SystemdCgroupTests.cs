@@ -193,4 +193,143 @@ public sealed class SystemdCgroupTests(SystemdV1Host host) : IClassFixture<Syste
         Assert.Contains("dial unix /run/systemd/private: connect: ", r.Stderr);
         Assert.DoesNotContain("cleanup", r.Stderr);
     }
+
+    [Fact]
+    public void Without_the_system_bus_every_call_goes_through_systemds_private_socket_without_a_stall()
+    {
+        // As go-systemd (runc) does as root, when the system bus socket is absent: systemd's
+        // private socket. systemd 252 leaves a message sent right after the authentication
+        // unanswered until more bytes come; each call must still be prompt, every time.
+        SkipUnlessBooted();
+        string id = $"priv{Environment.ProcessId}";
+        string unit = $"priv-{id}.scope";
+        string bundle = host.MakeBundle("private", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"system.slice:priv:{id}";
+            c["linux"]!["resources"] = JsonNode.Parse("""{"pids":{"limit":20}}""");
+        });
+        string output = CompareWithRunc(bundle, id, $$"""
+            # The bus socket absent (an empty /run/dbus in a mount namespace of its own); each call timed.
+            nobus() {
+              t0=$(date +%s%N)
+              unshare -m sh -c 'mount -t tmpfs tmpfs /run/dbus && exec "$@"' sh "$@"; rc=$?
+              [ $(( ($(date +%s%N) - t0) / 1000000 )) -gt 1500 ] && echo "slow: $3"
+              return $rc
+            }
+            for round in 1 2 3 4 5 6; do
+              nobus $RT create --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err || cat /tmp/err
+              nobus $RT start "$ID"; wait_status running
+              echo "$round unit: $(systemctl is-active {{unit}}) $(systemctl show -p TasksMax {{unit}})"
+              nobus $RT update --pids-limit $((30 + round)) "$ID" || echo "update failed"
+              echo "$round updated: $(systemctl show -p TasksMax {{unit}}) $(cat /sys/fs/cgroup/pids/system.slice/{{unit}}/pids.max)"
+              nobus $RT delete -f "$ID" || echo "delete failed"
+              echo "$round after: $(systemctl is-active {{unit}}) $(leftovers /system.slice/{{unit}})"
+            done
+            """);
+        for (int round = 1; round <= 6; round++)
+        {
+            Assert.Contains($"{round} unit: active TasksMax=20", output);
+            Assert.Contains($"{round} updated: TasksMax={30 + round} {30 + round}", output);
+            Assert.Contains($"{round} after: inactive \n", output);
+        }
+        Assert.DoesNotContain("slow:", output);
+        Assert.DoesNotContain("failed", output);
+    }
+
+    [Fact]
+    public void Device_rules_become_DevicePolicy_and_DeviceAllow_as_runc_sets_them_and_survive_systemd_rewriting_the_cgroup()
+    {
+        // systemd rewrites a v1 unit's device cgroup from its own DeviceAllow list whenever it
+        // realizes the unit (a daemon-reload does): that list must be the container's. The
+        // extra rules ask for mknod only, which the systemd container's own cgroup allows (it
+        // allows no more: allow-all rules are tested on cgroup2, in SystemdCgroupV2Tests).
+        SkipUnlessBooted();
+        string id = $"dev{Environment.ProcessId}";
+        string unit = $"dev-{id}.scope";
+        string bundle = host.MakeBundle("devices", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"system.slice:dev:{id}";
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","major":10,"minor":229,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"b","major":7,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","minor":3,"access":"m"}"""));
+            c["linux"]!["resources"]!["devices"]!.AsArray().Add(JsonNode.Parse("""{"allow":true,"type":"c","major":4242,"access":"m"}"""));
+        });
+        string output = CompareWithRunc(bundle, id, $$"""
+            devices() { tr '\n' ';' </sys/fs/cgroup/devices/system.slice/{{unit}}/devices.list; echo; }
+            $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err; echo "exit $?"
+            sed 's/.*msg=//' /tmp/err
+            systemctl show -p DevicePolicy -p DeviceAllow {{unit}}
+            echo "list: $(devices)"
+            systemctl daemon-reload
+            echo "after reload: $(devices)"
+            $RT delete -f "$ID"
+            echo "after: $(systemctl is-active {{unit}}) $(leftovers /system.slice/{{unit}})"
+            """);
+        Assert.Contains("exit 0\n\"systemd doesn't support '*:n' device rules -- temporarily ignoring rule: {99 -1 3 m true}\"", output);
+        Assert.Contains("\"could not find device group for '99/4242' in /proc/devices -- temporarily ignoring rule: {99 4242 -1 m true}\"", output);
+        Assert.Contains("DevicePolicy=strict\nDeviceAllow=char-pts rwm\nDeviceAllow=/dev/char/10:229 m\nDeviceAllow=/dev/char/10:200 rwm\nDeviceAllow=block-loop m\n", output);
+        Assert.Contains("DeviceAllow=/dev/char/1:3 rwm\nDeviceAllow=char-* m\nDeviceAllow=block-* m\n", output);
+        Assert.Contains("after reload: b *:* m;c *:* m;c 1:3 rwm;c 1:5 rwm;c 1:7 rwm;c 1:8 rwm;c 1:9 rwm;c 5:0 rwm;c 5:2 rwm;b 7:* m;c 10:200 rwm;c 10:229 m;c 136:* rwm;", output);
+        Assert.Contains("after: inactive \n", output + "\n");
+    }
+
+    [Fact]
+    public void Systemd_property_annotations_are_parsed_and_sent_as_runc_does()
+    {
+        // org.systemd.property.NAME = GVariant text; NAME..Sec becomes ..USec (seconds to µs).
+        SkipUnlessBooted();
+        string id = $"ann{Environment.ProcessId}";
+        string unit = $"ann-{id}.scope";
+        string[][] cases =
+        [
+            ["TimeoutStopSec", "uint64 5"], ["CollectMode", "'inactive-or-failed'"], ["TasksMax", "uint64 77"],
+            ["RuntimeMaxSec", "3600"], ["SendSIGHUP", "true"], ["SendSIGHUP", "false"], ["Documentation", "[\"https://a\", 'https://b']"],
+            ["RuntimeMaxSec", "1.5"], ["Description", "@s 'x\\ty'"], ["TasksMax", "uint64 010"], ["TasksMax", "uint64 0x10"],
+            // Errors of runcs's parser, runc's words.
+            ["A1", "true"], ["Foo1Bar", "true"], ["CollectMode", "\"unterminated"], ["TasksMax", "uint64 -1"],
+            ["TasksMax", "int32 99999999999"], ["TimeoutStopSec", "'5'"], ["TasksMax", "uint64 12ab"], ["TasksMax", "[]"],
+            ["TasksMax", "unit64 5"], ["TasksMax", "@as [5]"],
+            // A type systemd refuses (an untyped number is an int32).
+            ["TasksMax", "5"],
+        ];
+        string bundle = host.MakeBundle("annotations", ["sleep", "1000"]);
+        string dir = Path.Combine(host.HostDir, "annotations");
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "config.json")))!.AsObject();
+        config["linux"]!["cgroupsPath"] = $"system.slice:ann:{id}";
+        for (int i = 0; i < cases.Length; i++)
+        {
+            config["annotations"] = new JsonObject { ["org.systemd.property." + cases[i][0]] = cases[i][1], ["other"] = "x" };
+            File.WriteAllText(Path.Combine(dir, $"config{i}.json"), config.ToJsonString());
+        }
+        string output = CompareWithRunc(bundle, id, $$"""
+            for i in $(seq 0 {{cases.Length - 1}}); do
+              cp config$i.json config.json
+              $RT run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>/tmp/err; echo "$i exit $?"
+              sed -n 's/.*run failed: \(annotation .*\)"$/\1/p; s/.*run failed: \(unable to .*\)"$/\1/p' /tmp/err
+              systemctl show -p TimeoutStopUSec -p CollectMode -p TasksMax -p RuntimeMaxUSec -p SendSIGHUP -p Documentation -p Description {{unit}} | grep -v -e '=$' -e 'Description=ann-' -e 'TasksMax=[0-9][0-9][0-9][0-9]' | sort | tr '\n' ' '; echo
+              $RT delete -f "$ID" 2>/dev/null
+              echo "left: $($RT list -q) $(systemctl is-active {{unit}})"
+            done
+            """);
+        Assert.Contains("TimeoutStopUSec=5s", output);
+        Assert.Contains("CollectMode=inactive-or-failed", output);
+        Assert.Contains("TasksMax=77", output);
+        Assert.Contains("RuntimeMaxUSec=1h", output);
+        Assert.Contains("SendSIGHUP=yes", output);
+        Assert.Contains("Documentation=https://a https://b", output);
+        Assert.Contains("RuntimeMaxUSec=1.500000s", output);
+        Assert.Contains("Description=x\ty", output);
+        Assert.Contains("TasksMax=8 ", output);
+        Assert.Contains("TasksMax=16 ", output);
+        Assert.Contains("annotation org.systemd.property.A1 name incorrect: too short", output);
+        Assert.Contains("annotation org.systemd.property.Foo1Bar name incorrect: contains non-alphabetic character", output);
+        Assert.Contains("""annotation org.systemd.property.CollectMode=\"unterminated value parse error: unterminated string""", output);
+        Assert.Contains("""annotation org.systemd.property.TasksMax=uint64 -1 value parse error: strconv.ParseUint: parsing \"-1\": invalid syntax""", output);
+        Assert.Contains("""value parse error: strconv.ParseInt: parsing \"99999999999\": value out of range""", output);
+        Assert.Contains("annotation org.systemd.property.TimeoutStopSec='5' value parse error: not a number", output);
+        // systemd's refusal, in runc 1.1.5's words (compared with runc's above).
+        Assert.Contains("unable to start container process: unable to apply cgroup configuration: Failed to set unit properties: Unexpected message contents", output);
+        Assert.DoesNotContain("left: a", output);
+        Assert.DoesNotContain(" active\n", output);
+    }
 }

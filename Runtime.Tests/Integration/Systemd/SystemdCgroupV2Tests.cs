@@ -30,6 +30,7 @@ public sealed class SystemdCgroupV2Tests(SystemdV2Host host) : IClassFixture<Sys
                 echo "fs: $(stat -f -c %T /sys/fs/cgroup)"
                 echo "active: $(systemctl is-active {{unit}})"
                 systemctl show -p Slice -p Delegate -p DefaultDependencies -p ControlGroup {{unit}} | sort
+                systemctl show -p DevicePolicy -p DeviceAllow {{unit}}
                 systemctl status {{unit}} --no-pager | grep -q "─$P sleep 1000" && echo "status lists the init"
                 echo "init: $(grep '^0::' /proc/$P/cgroup)"
                 echo "exec: $($RT exec "$ID" grep '^0::' /proc/self/cgroup)"
@@ -48,11 +49,37 @@ public sealed class SystemdCgroupV2Tests(SystemdV2Host host) : IClassFixture<Sys
         Assert.Contains("Delegate=yes", o);
         Assert.Contains($"ControlGroup={path}", o);
         Assert.Contains("status lists the init", o);
+        Assert.Contains("DevicePolicy=strict\nDeviceAllow=char-pts rwm\nDeviceAllow=/dev/char/10:200 rwm\n", o);
         Assert.Contains($"init: 0::{path}", o);
         Assert.Contains($"exec: 0::{path}", o);
         Assert.Contains("paused: paused 1", o);
         Assert.Contains("resumed: running 0", o);
         Assert.Contains("deleted", o);
         Assert.Contains("after: inactive  \n", o + "\n");
+    }
+
+    [Fact]
+    public void Allow_all_device_rules_are_systemds_auto_policy_with_no_list()
+    {
+        Assert.SkipWhen(host.SkipReason is not null, host.SkipReason ?? "");
+        string id = $"v2all{Environment.ProcessId}";
+        string bundle = host.MakeBundle("v2all", ["sleep", "1000"], c =>
+        {
+            c["linux"]!["cgroupsPath"] = $"system.slice:all:{id}";
+            c["linux"]!["resources"]!["devices"] = System.Text.Json.Nodes.JsonNode.Parse("""[{"allow":true,"access":"rwm"}]""");
+        });
+        var outputs = new Dictionary<string, string>();
+        foreach (string rt in new[] { "runc", "/host/runcs" })
+        {
+            outputs[rt] = host.Sh($$"""
+                RT='{{rt}} --systemd-cgroup'
+                $RT run -d --bundle {{bundle}} {{id}} </dev/null >/dev/null 2>/tmp/err; echo "exit $?"; cat /tmp/err
+                systemctl show -p DevicePolicy -p DeviceAllow all-{{id}}.scope
+                $RT delete -f {{id}}
+                echo "after: $(systemctl is-active all-{{id}}.scope)"
+                """, timeoutMs: 120000).Stdout;
+        }
+        Assert.True(outputs["runc"] == outputs["/host/runcs"], $"runc:\n{outputs["runc"]}\nruncs:\n{outputs["/host/runcs"]}");
+        Assert.Contains("exit 0\nDevicePolicy=auto\nafter: inactive", outputs["/host/runcs"]);
     }
 }

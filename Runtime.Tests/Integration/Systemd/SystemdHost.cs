@@ -124,6 +124,12 @@ public abstract class SystemdHost : IDisposable
         var linux = config["linux"]!;
         linux["namespaces"]!.AsArray().Add(new JsonObject { ["type"] = "cgroup" });
         linux["cgroupsPath"] = "/" + Name;
+        // containerd's default spec gives its containers /dev/console (c 5:1): the device
+        // cgroups below this one can only allow it if this one does.
+        linux["resources"]!["devices"]!.AsArray().Add(new JsonObject
+        {
+            ["allow"] = true, ["type"] = "c", ["major"] = 5, ["minor"] = 1, ["access"] = "rwm",
+        });
         linux["maskedPaths"] = new JsonArray();
         linux["readonlyPaths"] = new JsonArray();
         var mounts = config["mounts"]!.AsArray();

@@ -15,13 +15,14 @@ internal sealed class SystemdBus : IDisposable
     private const string Service = "org.freedesktop.systemd1";
     private const string ManagerPath = "/org/freedesktop/systemd1";
     private const string ManagerInterface = "org.freedesktop.systemd1.Manager";
-    private const string PrivateSocket = "/run/systemd/private";
+    private const string PrivateAddress = "unix:path=" + PrivateSocketConnection.Path;
     private const string DefaultSystemBus = "unix:path=/run/dbus/system_bus_socket";
 
     /// <summary>How long runc waits for a job of systemd's.</summary>
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(2);
-    private const int ConnectAttempts = 5;
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How often <c>whileWaiting</c> runs while an answer is awaited: after 2 ms, then twice as long each time, up to 50 ms.</summary>
+    private const int FirstPollMs = 2, LastPollMs = 50;
 
     private readonly DBusConnection _connection;
     private readonly object _gate = new(); // Monitor.Wait/PulseAll
@@ -36,33 +37,30 @@ internal sealed class SystemdBus : IDisposable
     {
         string system = Environment.GetEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS") is { Length: > 0 } a ? a : DefaultSystemBus;
         var reasons = new List<string>();
-        foreach (string address in Environment.IsPrivilegedProcess ? [system, "unix:path=" + PrivateSocket] : new[] { system })
+        foreach (string address in Environment.IsPrivilegedProcess ? [system, PrivateAddress] : new[] { system })
         {
-            // systemd's private socket sometimes never answers a new connection's Hello (seen with
-            // systemd 252): a short bound and a few fresh tries instead of one long wait.
-            for (int attempt = 1; ; attempt++)
+            DBusConnection connection;
+            Action? whileWaiting = null;
+            if (address == PrivateAddress)
             {
-                var connection = new DBusConnection(address);
-                try
-                {
-                    Logging.Log.DebugMessage($"systemd: connecting to {address}");
-                    WaitFor(connection.ConnectAsync().AsTask(), "connect", ConnectTimeout);
-                    var bus = new SystemdBus(connection);
-                    bus.WatchJobs();
-                    Logging.Log.DebugMessage($"systemd: connected to {address}");
-                    return bus;
-                }
-                catch (RuntimeError e) when (attempt < ConnectAttempts)
-                {
-                    connection.Dispose();
-                    Logging.Log.DebugMessage($"systemd: {e.Message}; trying again");
-                }
-                catch (Exception e)
-                {
-                    connection.Dispose();
-                    reasons.Add(Describe(address, e));
-                    break;
-                }
+                (connection, var options) = PrivateSocketConnection.Create();
+                whileWaiting = options.Nudge;
+            }
+            else
+                connection = new DBusConnection(address);
+            try
+            {
+                Logging.Log.DebugMessage($"systemd: connecting to {address}");
+                WaitFor(connection.ConnectAsync().AsTask(), "connect", ConnectTimeout, whileWaiting);
+                var bus = new SystemdBus(connection);
+                bus.WatchJobs();
+                Logging.Log.DebugMessage($"systemd: connected to {address}");
+                return bus;
+            }
+            catch (Exception e)
+            {
+                connection.Dispose();
+                reasons.Add(Describe(address, e));
             }
         }
         throw new RuntimeError($"failed to connect to dbus: {string.Join("; ", reasons)}");
@@ -237,13 +235,20 @@ internal sealed class SystemdBus : IDisposable
         });
 
     /// <summary>Every exchange with systemd is bounded, as runc's 30 s context: a peer that does not answer is an error, never a hang.</summary>
-    private static void WaitFor(Task task, string what, TimeSpan? timeout = null)
+    private static void WaitFor(Task task, string what, TimeSpan? timeout = null, Action? whileWaiting = null)
     {
         var limit = timeout ?? JobTimeout;
+        var deadline = DateTime.UtcNow + limit;
+        int pollMs = FirstPollMs;
         try
         {
-            if (!task.Wait(limit))
-                throw new RuntimeError($"timed out after {limit.TotalSeconds:0} s waiting for systemd's D-Bus answer ({what})");
+            while (!(whileWaiting is null ? task.Wait(limit) : task.Wait(pollMs)))
+            {
+                if (whileWaiting is null || DateTime.UtcNow >= deadline)
+                    throw new RuntimeError($"timed out after {limit.TotalSeconds:0} s waiting for systemd's D-Bus answer ({what})");
+                whileWaiting();
+                pollMs = Math.Min(pollMs * 2, LastPollMs);
+            }
         }
         catch (AggregateException e) when (e.InnerException is not null)
         {

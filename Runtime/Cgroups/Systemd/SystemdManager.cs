@@ -30,7 +30,7 @@ internal sealed class SystemdManager : CgroupManager
     }
 
     /// <summary>What StartTransientUnit needs beyond the unit's name.</summary>
-    private sealed record UnitSpec(string Slice, string Name, int Pid, LinuxResources Resources);
+    private sealed record UnitSpec(string Slice, string Name, int Pid, LinuxResources Resources, IReadOnlyList<LinuxDeviceCgroup> Devices, List<UnitProperty> Extra);
 
     public string UnitName => _unit;
 
@@ -38,9 +38,11 @@ internal sealed class SystemdManager : CgroupManager
 
     /// <summary>
     /// The manager of a new container whose init is <paramref name="pid"/>. The cgroupsPath is
-    /// runc's "slice:prefix:name" (empty: system.slice, prefix "runc", the container id).
+    /// runc's "slice:prefix:name" (empty: system.slice, prefix "runc", the container id);
+    /// <paramref name="devices"/> the complete device rule list; <paramref name="extra"/> the
+    /// properties of the config's annotations (<see cref="UnitAnnotations"/>).
     /// </summary>
-    public static SystemdManager ForNew(string? cgroupsPath, string id, int pid, LinuxResources resources)
+    public static SystemdManager ForNew(string? cgroupsPath, string id, int pid, LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup> devices, List<UnitProperty> extra)
     {
         if (!Directory.Exists("/run/systemd/system"))
             throw new RuntimeError("systemd not running on this host, cannot use systemd cgroups manager");
@@ -56,7 +58,7 @@ internal sealed class SystemdManager : CgroupManager
             // As runc: below the init's cgroup (systemd's own init.scope taken off), in every hierarchy.
             files = V1Manager.ForPath(SystemdPath.Join(SystemdPath.InitCgroup(), expanded, unit));
         }
-        return new SystemdManager(files, unit, new UnitSpec(slice, name, pid, resources));
+        return new SystemdManager(files, unit, new UnitSpec(slice, name, pid, resources, devices, extra));
     }
 
     /// <summary>The manager of an existing container: the unit is the last element of its cgroup path.</summary>
@@ -86,7 +88,9 @@ internal sealed class SystemdManager : CgroupManager
         props.Add(UnitProperty.Bool(unified ? "IOAccounting" : "BlockIOAccounting", true));
         props.Add(UnitProperty.Bool("TasksAccounting", true));
         props.Add(UnitProperty.Bool("DefaultDependencies", false));
+        props.AddRange(DeviceProperties.For(spec.Devices));
         props.AddRange(ResourceProperties.For(spec.Resources, unified, () => Bus.Version()));
+        props.AddRange(spec.Extra);
         StartUnit(props);
         _unitOwned = true;
         _propertiesSent = true;
@@ -117,7 +121,8 @@ internal sealed class SystemdManager : CgroupManager
         }
         catch (SystemdError e)
         {
-            throw new RuntimeError($"unable to start unit \"{_unit}\": {e.Message}");
+            // runc 1.1.5's words for any other answer (Apply's error, wrapped by the start).
+            throw new RuntimeError($"unable to start container process: unable to apply cgroup configuration: {e.Message}");
         }
         Logging.Log.DebugMessage($"systemd: job {job} queued");
         string? result = Bus.WaitJob(job);

@@ -17,6 +17,8 @@ internal abstract class UnitProperty(string name)
     public static UnitProperty UInt64(string name, ulong value) => new UInt64Property(name, value);
     public static UnitProperty Pids(uint pid) => new PidsProperty(pid);
     public static UnitProperty Bits(string name, byte[] value) => new BytesProperty(name, value);
+    public static UnitProperty Variant(string name, GVariantText.Value value) => new VariantProperty(name, value);
+    public static UnitProperty DeviceAllow(IReadOnlyList<(string Path, string Access)> entries) => new DeviceAllowProperty(entries);
 
     private sealed class StringProperty(string name, string value) : UnitProperty(name)
     {
@@ -58,5 +60,31 @@ internal abstract class UnitProperty(string name)
         }
 
         public override string ToString() => $"{Name}={Convert.ToHexString(value)}";
+    }
+
+    /// <summary>DeviceAllow: an array of (device path or group, access) ("a(ss)"); an empty one clears the list.</summary>
+    private sealed class DeviceAllowProperty(IReadOnlyList<(string Path, string Access)> entries) : UnitProperty("DeviceAllow")
+    {
+        public override void WriteValue(ref MessageWriter writer)
+        {
+            writer.WriteSignature("a(ss)");
+            var array = writer.WriteArrayStart(DBusType.Struct);
+            foreach (var (path, access) in entries)
+            {
+                writer.WriteStructureStart();
+                writer.WriteString(path);
+                writer.WriteString(access);
+            }
+            writer.WriteArrayEnd(array);
+        }
+
+        public override string ToString() => $"DeviceAllow=[{string.Join(", ", entries.Select(e => $"{e.Path} {e.Access}"))}]";
+    }
+
+    /// <summary>A value of any type, as an annotation gives it.</summary>
+    private sealed class VariantProperty(string name, GVariantText.Value value) : UnitProperty(name)
+    {
+        public override void WriteValue(ref MessageWriter writer) => value.Write(ref writer);
+        public override string ToString() => $"{Name}={value}";
     }
 }

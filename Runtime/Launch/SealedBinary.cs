@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>
 /// The runcs binary the init is executed from, sealed against CVE-2019-5736 (a container

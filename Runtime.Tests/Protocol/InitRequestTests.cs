@@ -1,11 +1,11 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Runcs.Container;
+using System.Text.Json;
 using Runcs.Oci;
+using Runcs.Protocol;
 using Runcs.Seccomp;
 using Xunit;
 
-namespace Runcs.Tests.Container;
+namespace Runcs.Tests.Protocol;
 
 /// <summary>The init request's binary form carries everything the init reads, unchanged.</summary>
 public sealed class InitRequestTests

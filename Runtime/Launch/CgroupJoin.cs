@@ -1,9 +1,10 @@
 using System.Runtime.InteropServices;
 using Runcs.Cgroups;
 using Runcs.Errors;
+using Runcs.Protocol;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>
 /// How the init gets into its cgroup before its exec, so that everything its runtime touches is

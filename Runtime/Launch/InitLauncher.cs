@@ -1,9 +1,11 @@
 using System.Text;
+using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Oci;
+using Runcs.Protocol;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>What the launcher needs to know to bring up a `runcs init`.</summary>
 public sealed class LaunchPlan

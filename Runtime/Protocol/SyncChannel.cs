@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Protocol;
 
 /// <summary>
 /// The socketpair between runcs (the parent) and the container's init. Every message is an

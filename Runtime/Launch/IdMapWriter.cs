@@ -1,9 +1,11 @@
 using System.Text;
+using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Oci;
+using Runcs.OciHooks;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>
 /// Writes a new user namespace's maps as runc's nsexec does: directly to /proc/PID/uid_map and

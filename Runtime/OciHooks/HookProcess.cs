@@ -3,7 +3,7 @@ using System.Text;
 using Runcs.Errors;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.OciHooks;
 
 /// <summary>
 /// One hook process, started as runc's Go exec.Cmd starts it: execve(path, argv, env) with

@@ -1,7 +1,7 @@
 using Runcs.Oci;
 using Runcs.Text;
 
-namespace Runcs.Container;
+namespace Runcs.Protocol;
 
 /// <summary>
 /// The config in <see cref="CompactWriter"/> form, limited to what `runcs init` and `exec`

@@ -6,7 +6,7 @@ using Runcs.Oci;
 using Runcs.Sys;
 using Runcs.Text;
 
-namespace Runcs.Container;
+namespace Runcs.OciHooks;
 
 /// <summary>
 /// Runs OCI hooks: each gets the container's state JSON on stdin, exactly its own args and

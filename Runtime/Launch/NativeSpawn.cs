@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>The managed side of nsexec.c's runcs_spawn: its argument block and step names.</summary>
 internal static unsafe partial class NativeSpawn

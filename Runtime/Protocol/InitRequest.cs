@@ -2,7 +2,7 @@ using Runcs.Oci;
 using Runcs.Seccomp;
 using Runcs.Text;
 
-namespace Runcs.Container;
+namespace Runcs.Protocol;
 
 /// <summary>
 /// What the parent tells `runcs init` over the sync socket: the parts of the config the init

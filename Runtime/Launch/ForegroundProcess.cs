@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
+using Runcs.Io;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>
 /// A foreground `run` or `exec`: runcs stays the process's parent, becomes a child

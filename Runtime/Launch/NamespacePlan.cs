@@ -2,7 +2,7 @@ using System.Text;
 using Runcs.Errors;
 using Runcs.Oci;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>Turns linux.namespaces (and the id maps, time offsets) into a <see cref="LaunchPlan"/>.</summary>
 public static class NamespacePlan

@@ -1,4 +1,4 @@
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>The environment `runcs init` starts with (the container's own comes from the config).</summary>
 internal static class InitEnvironment

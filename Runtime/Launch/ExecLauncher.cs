@@ -1,8 +1,11 @@
+using Runcs.Container;
 using Runcs.Errors;
+using Runcs.Io;
 using Runcs.Oci;
+using Runcs.Protocol;
 using Runcs.State;
 
-namespace Runcs.Container;
+namespace Runcs.Launch;
 
 /// <summary>The flags of `exec` that are not part of the process.</summary>
 public sealed class ExecOptions
@@ -23,7 +26,7 @@ public sealed class ExecOptions
 public static class ExecLauncher
 {
     /// <summary>Starts spec.Process in the container; returns its pid (runcs's child) and its stdio.</summary>
-    public static (int Pid, ProcessIo Io) Start(Container container, Spec spec, ExecOptions options)
+    public static (int Pid, ProcessIo Io) Start(Runcs.Container.Container container, Spec spec, ExecOptions options)
     {
         switch (container.Status)
         {

@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
 using Runcs.Errors;
+using Runcs.Protocol;
 using Runcs.Sys;
 
-namespace Runcs.Container;
+namespace Runcs.Io;
 
 /// <summary>
 /// runc's four stdio modes (setupIO) for a container's process or an exec:
@@ -110,10 +111,13 @@ public sealed class ProcessIo : IDisposable
     {
         if (_detach || _terminal)
             return;
-        StartCopy(0, _parentStdio[0], closeTarget: true, output: false);
-        _parentStdio[0] = -1;
-        StartCopy(_parentStdio[1], 1, closeTarget: false, output: true);
-        StartCopy(_parentStdio[2], 2, closeTarget: false, output: true);
+        // As runc's copies: each pipe end belongs to its copying thread, which closes it when done.
+        // An output whose caller's fd fails (closed, reader gone) stops being copied and its pipe
+        // is closed, so the container's next write there fails with EPIPE, as under runc.
+        StartCopy(0, _parentStdio[0], closeWhenDone: _parentStdio[0], output: false);
+        StartCopy(_parentStdio[1], 1, closeWhenDone: _parentStdio[1], output: true);
+        StartCopy(_parentStdio[2], 2, closeWhenDone: _parentStdio[2], output: true);
+        _parentStdio[0] = _parentStdio[1] = _parentStdio[2] = -1;
     }
 
     /// <summary>Foreground terminal, once the init is ready: receive the master and copy both ways.</summary>
@@ -129,8 +133,8 @@ public sealed class ProcessIo : IDisposable
             Terminal.SetAttr(0, Terminal.MakeRaw(termios));
         }
         Resize();
-        StartCopy(0, _master, closeTarget: false, output: false);
-        StartCopy(_master, 1, closeTarget: false, output: true);
+        StartCopy(0, _master, closeWhenDone: -1, output: false);
+        StartCopy(_master, 1, closeWhenDone: -1, output: true);
     }
 
     /// <summary>SIGWINCH: the host terminal's size onto the pty.</summary>
@@ -140,15 +144,18 @@ public sealed class ProcessIo : IDisposable
             Terminal.SetSize(_master, size);
     }
 
-    private void StartCopy(int from, int to, bool closeTarget, bool output)
+    private void StartCopy(int from, int to, int closeWhenDone, bool output)
     {
-        ulong thread = NativeThread.Start(() => Copy(from, to, closeTarget));
+        ulong thread = NativeThread.Start(() => Copy(from, to, closeWhenDone));
         if (output)
             _outputCopiers.Add(thread);
     }
 
-    /// <summary>Copies until EOF (or EIO: a pty master once every slave is closed).</summary>
-    private static unsafe void Copy(int from, int to, bool closeTarget)
+    /// <summary>
+    /// Copies until EOF (or EIO: a pty master once every slave is closed) or until writing fails
+    /// (Go's io.Copy, which runc uses, stops there too).
+    /// </summary>
+    private static unsafe void Copy(int from, int to, int closeWhenDone)
     {
         byte* buffer = stackalloc byte[32 * 1024];
         while (true)
@@ -158,10 +165,11 @@ public sealed class ProcessIo : IDisposable
                 continue;
             if (n <= 0)
                 break;
-            Stdio.WriteAll(to, new ReadOnlySpan<byte>(buffer, (int)n));
+            if (Stdio.WriteAll(to, new ReadOnlySpan<byte>(buffer, (int)n)) != 0)
+                break;
         }
-        if (closeTarget)
-            LibC.close(to);
+        if (closeWhenDone >= 0)
+            LibC.close(closeWhenDone);
     }
 
     /// <summary>After the process exited: let the output drain, then give the terminal back.</summary>
