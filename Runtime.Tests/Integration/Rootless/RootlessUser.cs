@@ -123,15 +123,23 @@ public sealed class UserBundle : IDisposable
         _user = user;
         Dir = Directory.CreateTempSubdirectory("runcs-rootless-").FullName;
         Id = $"rl{Environment.ProcessId}-{Interlocked.Increment(ref s_counter)}";
-        Bundle.MakeRootfs(Rootfs);
-        Chown(Dir);
-        File.SetUnixFileMode(Dir, (UnixFileMode)0x1ed);
-        var spec = user.Run([user.RuncsPath, "spec", "--rootless", "--bundle", Dir]);
-        if (spec.ExitCode != 0)
-            throw new InvalidOperationException("runcs spec --rootless as the user failed: " + spec);
-        Config = JsonNode.Parse(File.ReadAllText(ConfigPath))!.AsObject();
-        Config["process"]!["terminal"] = false;
-        Args = args;
+        try
+        {
+            Bundle.MakeRootfs(Rootfs);
+            Chown(Dir);
+            File.SetUnixFileMode(Dir, (UnixFileMode)0x1ed);
+            var spec = user.Run([user.RuncsPath, "spec", "--rootless", "--bundle", Dir]);
+            if (spec.ExitCode != 0)
+                throw new InvalidOperationException("runcs spec --rootless as the user failed: " + spec);
+            Config = JsonNode.Parse(File.ReadAllText(ConfigPath))!.AsObject();
+            Config["process"]!["terminal"] = false;
+            Args = args;
+        }
+        catch
+        {
+            Directory.Delete(Dir, recursive: true);
+            throw;
+        }
     }
 
     private void Chown(string path) => RuncsBinary.Exec("/usr/bin/chown", ["-R", $"{_user.Name}:{_user.Name}", path]);
