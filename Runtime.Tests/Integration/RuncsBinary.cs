@@ -138,6 +138,9 @@ public static partial class RuncsBinary
         // EOF may never come while it runs: take what arrived shortly after the exit.
         foreach (var t in readers)
             t.Join(500);
+        // Reaped by Process: its pid may now be reused (pid_max is 32768 here, and a full run
+        // wraps it), and a detached init orphaned under that number must be reaped again.
+        Untrack(p.Id);
         lock (stdout)
         lock (stderr)
             return new CommandResult(p.ExitCode, stdout.ToString(), stderr.ToString());

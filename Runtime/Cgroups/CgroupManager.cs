@@ -17,6 +17,64 @@ public abstract class CgroupManager
     public abstract IReadOnlyDictionary<string, string> Paths { get; }
 
     public abstract void Create();
+
+    /// <summary>
+    /// runc's rootless cgroup manager: <see cref="Create"/>, except that where runcs may not make
+    /// the cgroup (EACCES, EPERM, EROFS: an ordinary user owns no cgroup, unless one was
+    /// delegated to it) it is left out, when <paramref name="mayLeaveOut"/> agrees (asked only
+    /// then, so root pays nothing). Returns the manager of what could be made: this one, or
+    /// <see cref="None"/>.
+    /// </summary>
+    public virtual CgroupManager CreateOrLeaveOut(Func<bool> mayLeaveOut)
+    {
+        try
+        {
+            Create();
+            return this;
+        }
+        catch (SysError e) when (IsPermissionError(e.Errno) && mayLeaveOut())
+        {
+            TryDestroy();
+            return None;
+        }
+    }
+
+    /// <summary>No cgroup at all: a rootless container runcs could make none for (runc keeps it in runcs's own).</summary>
+    public static CgroupManager None => new V1Manager([]);
+
+    /// <summary>Whether this manager has no cgroup (<see cref="None"/>, or a state saved without one).</summary>
+    public bool IsNone => Paths.Count == 0;
+
+    /// <summary>runc's isIgnorableError: what a rootless runcs may meet in a cgroup tree it does not own.</summary>
+    protected static bool IsPermissionError(int errno) => errno is Errno.EACCES or Errno.EPERM or Errno.EROFS;
+
+    private void TryDestroy()
+    {
+        try
+        {
+            Destroy();
+        }
+        catch (Exception e) when (e is RuntimeError or IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>mkdir -p with mode 0755: one mkdir when the parent exists; errors are runc's "mkdir PATH: ...".</summary>
+    protected static void MakeDirectory(string path)
+    {
+        if (LibC.mkdir(path, 0x1ed /* 0755 */) == 0)
+            return;
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST)
+            return;
+        if (errno == Errno.ENOENT && Path.GetDirectoryName(path) is { Length: > 1 } parent)
+        {
+            MakeDirectory(parent);
+            MakeDirectory(path);
+            return;
+        }
+        throw new SysError($"mkdir {path}", errno);
+    }
     public abstract void AddProcess(int pid);
     /// <summary>Files a process writes "0" to in order to move itself in cheaply (v1 tasks), or null.</summary>
     public virtual List<string>? SelfJoinFiles() => null;
@@ -60,6 +118,8 @@ public abstract class CgroupManager
             throw new RuntimeError("container's cgroup unexpectedly frozen");
     }
     public abstract void Freeze(bool frozen);
+    /// <summary>Whether there is a freezer to pause with (a rootless container may have none).</summary>
+    public virtual bool HasFreezer => !IsNone;
     public abstract bool IsFrozen();
     /// <summary>Removes the cgroup; processes must be gone.</summary>
     public abstract void Destroy();

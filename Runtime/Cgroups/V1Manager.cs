@@ -54,13 +54,42 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
     public override void Create()
     {
         foreach (var (name, path) in paths)
-        {
-            if (name == "cpuset")
-                CreateCpuset(path);
-            else if (name.Length > 0)
-                Directory.CreateDirectory(path);
-        }
+            CreateHierarchy(name, path);
     }
+
+    private static void CreateHierarchy(string name, string path)
+    {
+        if (name == "cpuset")
+            CreateCpuset(path);
+        else if (name.Length > 0)
+            MakeDirectory(path);
+    }
+
+    /// <summary>
+    /// As runc's fs manager for a rootless container: each hierarchy runcs may not make its
+    /// cgroup in is left out (a limit for it is then "cannot set X limit: container could not
+    /// join or create cgroup"), and so is the hybrid unified one it could not make.
+    /// </summary>
+    public override CgroupManager CreateOrLeaveOut(Func<bool> mayLeaveOut)
+    {
+        foreach (var (name, path) in paths.ToList())
+        {
+            try
+            {
+                CreateHierarchy(name, path);
+            }
+            catch (SysError e) when (IsPermissionError(e.Errno) && mayLeaveOut())
+            {
+                paths.Remove(name);
+            }
+        }
+        if (_unifiedRefused && mayLeaveOut())
+            paths.Remove("");
+        return this;
+    }
+
+    /// <summary>The unified cgroup could not be made (<see cref="OpenUnified"/>).</summary>
+    private bool _unifiedRefused;
 
     /// <summary>
     /// A cpuset cgroup without cpus or mems takes no task (ENOSPC). As runc does, every ancestor
@@ -114,10 +143,11 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
         {
             try
             {
-                Directory.CreateDirectory(dir);
+                MakeDirectory(dir);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (SysError)
             {
+                _unifiedRefused = true;
                 return -1; // runc ignores a unified hierarchy it cannot join
             }
         }
@@ -188,6 +218,8 @@ public sealed class V1Manager(Dictionary<string, string> paths) : CgroupManager
             Thread.Sleep(1);
         }
     }
+
+    public override bool HasFreezer => paths.ContainsKey("freezer");
 
     public override bool IsFrozen()
     {

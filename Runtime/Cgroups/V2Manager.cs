@@ -25,7 +25,7 @@ public sealed class V2Manager(string path) : CgroupManager
         {
             EnableControllers(current);
             current = Path.Combine(current, part);
-            Directory.CreateDirectory(current);
+            MakeDirectory(current);
         }
     }
 

@@ -1,4 +1,5 @@
 using Runcs.Cli;
+using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Logging;
 using Runcs.Sys;
@@ -21,13 +22,38 @@ public static class CommandRunner
 
     private static string Commit => BuildInfo.GitCommit;
 
-    /// <summary>/run/runcs for root; $XDG_RUNTIME_DIR/runcs otherwise (runc's rule).</summary>
-    public static string DefaultRoot()
+    /// <summary>
+    /// /run/runcs for root; $XDG_RUNTIME_DIR/runcs for an ordinary user, and for uid 0 in a user
+    /// namespace of a rootless engine (runc's shouldHonorXDGRuntimeDir).
+    /// </summary>
+    public static string DefaultRoot() =>
+        Rootless.HonorXdgRuntimeDir() ? XdgRoot(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")!) : RootRoot;
+
+    /// <summary>Real root's state root.</summary>
+    private const string RootRoot = "/run/runcs";
+
+    private static string XdgRoot(string xdg) => xdg.TrimEnd('/') + "/runcs";
+
+    /// <summary>
+    /// As runc: the default root under $XDG_RUNTIME_DIR is made 0700 with the sticky bit (the
+    /// XDG spec's mark for files that must not be pruned), every time, before the verb runs.
+    /// </summary>
+    private static void PrepareXdgRoot(string root)
     {
-        if (LibC.geteuid() == 0)
-            return "/run/runcs";
-        string? xdg = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        return string.IsNullOrEmpty(xdg) ? "/run/runcs" : Path.Combine(xdg, "runcs");
+        try
+        {
+            Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Stdio.Error("the path in $XDG_RUNTIME_DIR must be writable by the user\n");
+            throw new RuntimeError($"mkdir {root}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
+        }
+        if (LibC.chmod(root, 0x3c0 /* 01700 */) < 0)
+        {
+            Stdio.Error("you should check permission of the path in $XDG_RUNTIME_DIR\n");
+            throw SysError.Last($"chmod {root}");
+        }
     }
 
     public static int Run(string[] argv)
@@ -63,6 +89,8 @@ public static class CommandRunner
         try
         {
             CheckGlobalFlags(global);
+            if (global.Root is null && settings.DefaultRoot != RootRoot)
+                PrepareXdgRoot(context.Store.Root);
             return Dispatch(line.Verb!, context);
         }
         catch (RuntimeError e)
@@ -108,8 +136,7 @@ public static class CommandRunner
 
     private static void CheckGlobalFlags(GlobalOptions global)
     {
-        if (global.Rootless is not ("true" or "false" or "auto"))
-            throw new RuntimeError($"invalid value \"{global.Rootless}\" for flag --rootless: true, false or auto");
+        Rootless.ParseFlag(global.Rootless);
         if (global.IsSet("criu"))
             Log.Warn("--criu is ignored: runcs does not implement checkpoint/restore");
     }

@@ -54,5 +54,6 @@ public static class CreateCommand
         Detach = detach,
         ConsoleSocket = options.ConsoleSocket,
         SystemdCgroup = c.Line.Global.SystemdCgroup,
+        Rootless = c.Line.Global.Rootless,
     };
 }

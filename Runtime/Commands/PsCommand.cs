@@ -32,7 +32,7 @@ public static class PsCommand
     {
         string format = Options.Parse(c.Line).Format;
         var container = c.Load();
-        var pids = container.Cgroup.Pids();
+        var pids = container.Processes();
         if (format == "json")
         {
             Stdio.Out(pids.Count == 0 ? "null\n" : "[" + string.Join(',', pids) + "]\n");

@@ -183,6 +183,13 @@ public sealed class Container
     {
         if (signal == Signals.SIGKILL && Cgroup is V2Manager v2 && v2.TryKillAll())
             return;
+        if (Cgroup.IsNone)
+        {
+            // Rootless, without a cgroup: nothing to freeze; the pid namespace names them.
+            foreach (int pid in Processes())
+                LibC.kill(pid, signal);
+            return;
+        }
         var pids = Cgroup.Pids();
         if (pids.Count == 0)
         {
@@ -305,11 +312,33 @@ public sealed class Container
         store.Remove(id);
     }
 
+    /// <summary>
+    /// The container's processes: its cgroup's. A rootless container runcs could make no
+    /// cgroup for has none to read; with a pid namespace of its own, its processes are those in
+    /// that namespace (runc 1.1.5 fails `ps` and `kill --all` there).
+    /// </summary>
+    public List<int> Processes()
+    {
+        if (!Cgroup.IsNone)
+            return Cgroup.Pids();
+        if (!State.OwnPidNamespace || !IsInitAlive)
+            return [];
+        return PidNamespace.Members(State.InitPid);
+    }
+
+    /// <summary>runc's words for pause/resume of a container without a freezer cgroup.</summary>
+    private void RequireFreezer()
+    {
+        if (!Cgroup.HasFreezer)
+            throw new RuntimeError("cannot toggle freezer: cgroups not configured for container");
+    }
+
     public void Pause()
     {
         var status = Status;
         if (status is not (ContainerStatus.Running or ContainerStatus.Created))
             throw new RuntimeError("container not running");
+        RequireFreezer();
         Cgroup.Freeze(true);
     }
 
@@ -328,6 +357,7 @@ public sealed class Container
     {
         if (Status != ContainerStatus.Paused)
             throw new RuntimeError("container not paused");
+        RequireFreezer();
         Cgroup.Freeze(false);
     }
 }

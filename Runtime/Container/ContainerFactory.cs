@@ -24,6 +24,8 @@ public sealed class CreateOptions
     public string? ConsoleSocket { get; init; }
     /// <summary>--systemd-cgroup: the cgroup is a systemd unit (<see cref="Cgroups.Systemd.SystemdManager"/>).</summary>
     public bool SystemdCgroup { get; init; }
+    /// <summary>--rootless: "true", "false" or "auto" (see <see cref="Container.Rootless.Cgroups"/>).</summary>
+    public string Rootless { get; init; } = "auto";
 }
 
 /// <summary>
@@ -103,8 +105,9 @@ public static class ContainerFactory
         // --systemd-cgroup: systemd makes the cgroup, a transient unit holding the init.
         var deviceRules = DeviceRules.For(spec);
         cgroup ??= Cgroups.Systemd.SystemdManager.ForNew(spec.Linux?.CgroupsPath, options.Id, launcher.Pid, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, unitProperties!);
-        cgroup.Create();
-        cgroup.Set(spec.Linux?.Resources ?? new LinuxResources(), deviceRules);
+        var rootlessCgroups = new Lazy<bool>(() => Rootless.Cgroups(options.Rootless, options.SystemdCgroup));
+        cgroup = CreateCgroup(cgroup, () => string.IsNullOrEmpty(spec.Linux?.CgroupsPath) && rootlessCgroups.Value);
+        SetCgroup(cgroup, spec.Linux?.Resources ?? new LinuxResources(), deviceRules, rootlessCgroups);
         Logging.Log.Phase("cgroup set");
 
         ContainerState state;
@@ -132,6 +135,50 @@ public static class ContainerFactory
             WritePidFile(options.PidFile, launcher.Pid);
         undo.Dismiss();
         return (new Container(store, state), io);
+    }
+
+    /// <summary>
+    /// runc's rule for a cgroup runcs may not make: left out (the container stays in runcs's own
+    /// cgroup) for a rootless container without linux.cgroupsPath (<paramref name="mayLeaveOut"/>);
+    /// an error otherwise, in runc's words.
+    /// </summary>
+    private static CgroupManager CreateCgroup(CgroupManager cgroup, Func<bool> mayLeaveOut)
+    {
+        try
+        {
+            return cgroup.CreateOrLeaveOut(mayLeaveOut);
+        }
+        catch (SysError e)
+        {
+            throw new RuntimeError("unable to start container process: unable to apply cgroup configuration: " + e.Message, e);
+        }
+    }
+
+    /// <summary>
+    /// linux.resources and the device rules. Where the cgroup was left out, a limit is runc's
+    /// error ("cannot set memory limit: container could not join or create cgroup") and device
+    /// rules are not applied (runc ignores them for rootless containers: only the host's root
+    /// may write them, even in a delegated cgroup, so a refused device rule is dropped too).
+    /// </summary>
+    private static void SetCgroup(CgroupManager cgroup, LinuxResources resources, IReadOnlyList<LinuxDeviceCgroup> deviceRules, Lazy<bool> rootlessCgroups)
+    {
+        bool leftOut = rootlessCgroups.IsValueCreated && rootlessCgroups.Value;
+        try
+        {
+            try
+            {
+                cgroup.Set(resources, leftOut ? null : deviceRules);
+            }
+            catch (RuntimeError) when (!leftOut && rootlessCgroups.Value)
+            {
+                cgroup.Set(resources, null);
+            }
+        }
+        catch (RuntimeError e) when (e is not ConfigError && rootlessCgroups.IsValueCreated && rootlessCgroups.Value)
+        {
+            throw new RuntimeError("unable to start container process: error during container init: " +
+                "error setting cgroup config for procHooks process: " + e.Message, e);
+        }
     }
 
     /// <summary>
@@ -216,6 +263,7 @@ public static class ContainerFactory
         Annotations = spec.Annotations,
         CgroupPaths = new Dictionary<string, string>(cgroup.Paths),
         UseSystemdCgroup = options.SystemdCgroup,
+        Rootless = Rootless.Euid,
         Resources = spec.Linux?.Resources,
         NamespacePaths = NamespacePlan.PathsOf(spec, initPid),
         OwnPidNamespace = spec.Linux?.FindNamespace("pid") is { } pid && string.IsNullOrEmpty(pid.Path),

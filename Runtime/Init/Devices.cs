@@ -54,9 +54,7 @@ public sealed class Devices(ISyscalls sys, string rootfs, string devDir, bool in
         SecureJoin.MkdirAll(sys, root, Path.GetDirectoryName(dest)!);
         if (inUserNamespace)
         {
-            if (sys.Kind(dest) is null)
-                sys.CreateFile(dest, 0x1a4);
-            sys.Mount(device.Path, dest, "bind", Oci.MountOptions.MS_BIND, null);
+            BindHostNode(device, dest);
             return;
         }
         uint type = device.Type switch
@@ -68,8 +66,27 @@ public sealed class Devices(ISyscalls sys, string rootfs, string devDir, bool in
         };
         if (sys.Kind(dest) is not null)
             return; // runc keeps what the image (or a mount) already has there
-        sys.Mknod(dest, type | (device.FileMode ?? 0x1b6) & 0xfff, FileStat.Makedev(device.Major, device.Minor));
+        try
+        {
+            sys.Mknod(dest, type | (device.FileMode ?? 0x1b6) & 0xfff, FileStat.Makedev(device.Major, device.Minor));
+        }
+        catch (SysError e) when (e.Errno == Errno.EPERM)
+        {
+            // Root of a user namespace the config does not make (rootless podman runs the runtime
+            // as uid 0 in its own): no mknod there either. runc asks RunningInUserNS up front;
+            // asking the kernel costs real root nothing.
+            BindHostNode(device, dest);
+            return;
+        }
         sys.Chown(dest, device.Uid ?? 0, device.Gid ?? 0);
+    }
+
+    /// <summary>runc's bindMountDeviceNode: the host's node, bound over an empty file.</summary>
+    private void BindHostNode(LinuxDevice device, string dest)
+    {
+        if (sys.Kind(dest) is null)
+            sys.CreateFile(dest, 0x1a4);
+        sys.Mount(device.Path, dest, "bind", Oci.MountOptions.MS_BIND, null);
     }
 
     private void CreateLinks()

@@ -118,7 +118,7 @@ public static class InitProcess
                 SetupConsole(request, process, bindDevConsole: false);
         }
         s_buildingContainer = false;
-        var setup = new ProcessSetup(sys, process, request.InUserNamespace);
+        var setup = new ProcessSetup(sys, process, request.InUserNamespace, request.RootlessEuid);
         setup.ApplyRlimits();
         KernelAttributes.Apply(process, spec.Linux?.Personality, spec.Linux?.MemoryPolicy, oomScoreSet: request.IsExec);
         new Lsm(HostLsm.Instance).ApplyExecLabels(process);

@@ -11,7 +11,7 @@ namespace Runcs.Init;
 /// ready and just before exec, in runc's order: rlimits, bounding set, user, cwd, the
 /// other capability sets, then the fd table and signals are cleaned for exec.
 /// </summary>
-public sealed unsafe class ProcessSetup(ISyscalls sys, Process process, bool inUserNamespace)
+public sealed unsafe class ProcessSetup(ISyscalls sys, Process process, bool inUserNamespace, bool rootlessEuid = false)
 {
     private const int PR_SET_KEEPCAPS = 8, PR_CAPBSET_DROP = 24, PR_SET_NO_NEW_PRIVS = 38, PR_CAP_AMBIENT = 47,
         PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_CLEAR_ALL = 4;
@@ -158,7 +158,12 @@ public sealed unsafe class ProcessSetup(ISyscalls sys, Process process, bool inU
     private void SwitchUser()
     {
         var user = process.User;
-        bool setgroupsAllowed = !inUserNamespace || ReadSetgroups() != "deny";
+        // runc's setupUser: an unprivileged runcs cannot give groups (setgroups is denied, or
+        // the helper-made namespace is not its to widen), so asking for any is an error and the
+        // empty list is not set either.
+        if (rootlessEuid && user.AdditionalGids is { Count: > 0 })
+            throw new RuntimeError("unable to setup user: cannot set any additional groups in a rootless container");
+        bool setgroupsAllowed = !rootlessEuid && (!inUserNamespace || ReadSetgroups() != "deny");
         if (setgroupsAllowed)
         {
             uint[] groups = [.. user.AdditionalGids ?? []];

@@ -1,4 +1,5 @@
 using System.Text;
+using Runcs.Container;
 using Runcs.Errors;
 using Runcs.Oci;
 using Runcs.Protocol;
@@ -80,6 +81,7 @@ public sealed class InitLauncher : IDisposable
                 joinFds.Add(fd);
             }
             exeFd = SealedBinary.Open();
+            bool rootless = Rootless.Euid;
 
             var args = new NativeSpawn.SpawnArgs
             {
@@ -87,7 +89,9 @@ public sealed class InitLauncher : IDisposable
                 JoinCount = plan.Join.Count,
                 SyncFd = childFd,
                 ExeFd = exeFd,
-                SetgroupsAllowed = 1,
+                // As runc: rootless, setgroups is never called (it is denied, or not runcs's to allow).
+                SetgroupsAllowed = rootless ? 0 : 1,
+                MapsByOwner = rootless ? 1 : 0,
                 CgroupFd = plan.UnifiedCgroupFd,
                 PreserveFds = plan.PreserveFds,
             };
@@ -150,7 +154,7 @@ public sealed class InitLauncher : IDisposable
             if (newUser)
             {
                 Expect(channel, SyncChannel.UserNamespaceReady);
-                WriteIdMaps(firstPid, plan);
+                IdMapWriter.Write(firstPid, plan.UidMappings, plan.GidMappings);
                 channel.SendByte(SyncChannel.MapsWritten);
             }
             // The rest of nsexec.c's records come from the final init, which reads nothing
@@ -197,29 +201,6 @@ public sealed class InitLauncher : IDisposable
         throw new RuntimeError($"nsexec: {NativeSpawn.StepName(step)}: {SysError.Describe(errno)}");
     }
 
-    private static void WriteIdMaps(int pid, LaunchPlan plan)
-    {
-        WriteMap($"/proc/{pid}/uid_map", plan.UidMappings);
-        WriteMap($"/proc/{pid}/gid_map", plan.GidMappings);
-    }
-
-    private static void WriteMap(string file, List<LinuxIdMapping>? mappings)
-    {
-        if (mappings is null || mappings.Count == 0)
-            return;
-        var sb = new StringBuilder();
-        foreach (var m in mappings)
-            sb.Append(m.ContainerId).Append(' ').Append(m.HostId).Append(' ').Append(m.Size).Append('\n');
-        try
-        {
-            LinuxSyscalls.Instance.WriteFile(file, sb.ToString());
-        }
-        catch (SysError e)
-        {
-            throw new RuntimeError($"failed to write {Path.GetFileName(file)} \"{sb.ToString().TrimEnd()}\": {e.Message}");
-        }
-    }
-
     /// <summary>Puts the init into the cgroup the caller made after the spawn (see <see cref="LaunchPlan.Cgroup"/>).</summary>
     public void JoinCgroup(CgroupJoin join) => SendJoin(Channel, join, Pid);
 
@@ -235,6 +216,7 @@ public sealed class InitLauncher : IDisposable
         request.DebugFd = _debugFd;
         request.JsonLog = Logging.Log.CurrentFormat == Logging.LogFormat.Json;
         request.Origin = Logging.Log.Origin;
+        request.RootlessEuid = Rootless.Euid;
         request.Seccomp ??= request.Spec.Linux?.Seccomp is { } profile ? Seccomp.SeccompLoader.Prepare(profile) : null;
         var sources = request.InUserNamespace && !request.IsExec ? OpenMountSources(request) : [];
         try

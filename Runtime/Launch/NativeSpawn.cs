@@ -21,6 +21,8 @@ internal static unsafe partial class NativeSpawn
         public int SyncFd;
         public int ExeFd;
         public int SetgroupsAllowed;
+        /// <summary>runcs is not root: the child is dumpable while it waits for its maps (see wait_for_maps).</summary>
+        public int MapsByOwner;
         /// <summary>A cgroup2 directory fd the first child is cloned into, or -1.</summary>
         public int CgroupFd;
         /// <summary>Out: 1 cloned into <see cref="CgroupFd"/>; -1 the kernel refused that cgroup; 0 the kernel cannot clone into one.</summary>

@@ -101,6 +101,7 @@ struct runcs_spawn {
 	int32_t sync_fd;
 	int32_t exe_fd;               /* the sealed runcs binary */
 	int32_t setgroups_allowed;    /* with a new user namespace: may setgroups() run */
+	int32_t maps_by_owner;        /* runcs is not root: its maps are written as the child's owner */
 	int32_t cgroup_fd;            /* cgroup2 directory the first child starts in, or -1 */
 	int32_t in_cgroup;            /* out: 1 cloned into cgroup_fd; -1 the kernel refused that
 	                                 cgroup (left out: runc ignores a unified hierarchy it cannot
@@ -313,10 +314,19 @@ static void child_prologue(const struct runcs_spawn *s, pid_t parent)
 	clear_cloexec(s, s->keep_fds, s->keep_count);
 }
 
+/*
+ * A non-dumpable process's /proc files belong to root: an unprivileged runcs (or the
+ * newuidmap it runs, which checks the target's owner) could not write the maps. As runc,
+ * the child is dumpable only while it waits for them; it owns nothing of the host's yet.
+ */
 static void wait_for_maps(const struct runcs_spawn *s)
 {
+	if (s->maps_by_owner && prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		fail(s, STEP_WAIT_MAPS);
 	send_record(s->sync_fd, 'U', 0);
 	wait_for_parent(s, STEP_WAIT_MAPS);
+	if (s->maps_by_owner && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(s, STEP_WAIT_MAPS);
 }
 
 static void become_root(const struct runcs_spawn *s)
@@ -466,7 +476,7 @@ static char *put_int(char *at, const char *end, long v)
 }
 
 /*
- * What stage 1 needs, as ",ppid,flags,setgroups,sync,preserve,n,(fd,type)*n,k,fd*k,in,out,err"
+ * What stage 1 needs, as ",ppid,flags,setgroups,owner,sync,preserve,n,(fd,type)*n,k,fd*k,in,out,err"
  * after STAGE_ENV; written by the parent before the clone (no allocation in the child).
  */
 static void encode_stage(const struct runcs_spawn *s, pid_t parent, char *buf, size_t size)
@@ -476,6 +486,7 @@ static void encode_stage(const struct runcs_spawn *s, pid_t parent, char *buf, s
 	at = put_int(at, end, parent);
 	at = put_int(at, end, s->clone_flags);
 	at = put_int(at, end, s->setgroups_allowed);
+	at = put_int(at, end, s->maps_by_owner);
 	at = put_int(at, end, s->sync_fd);
 	at = put_int(at, end, s->preserve_fds);
 	at = put_int(at, end, s->join_count);
@@ -511,6 +522,7 @@ static int decode_stage(const char *text, struct runcs_spawn *s, int32_t *parent
 	memset(s, 0, sizeof(*s));
 	s->exe_fd = -1;
 	if (next_int(&at, parent) || next_int(&at, &s->clone_flags) || next_int(&at, &s->setgroups_allowed) ||
+	    next_int(&at, &s->maps_by_owner) ||
 	    next_int(&at, &s->sync_fd) || next_int(&at, &s->preserve_fds) || next_int(&at, &s->join_count) ||
 	    s->join_count < 0 || s->join_count > MAX_JOIN)
 		return -1;
@@ -585,7 +597,7 @@ int32_t runcs_spawn(struct runcs_spawn *s)
 	int at_clone = two_stage ? 0 : s->clone_flags & (CLONE_NEWPID | CLONE_NEWUSER);
 	int in_child = s->clone_flags & ~(CLONE_NEWPID | CLONE_NEWUSER | CLONE_NEWCGROUP);
 	pid_t parent = getpid(), pid;
-	char stage_env[sizeof(STAGE_ENV) + 12 * (6 + 2 * MAX_JOIN + 1 + MAX_KEEP + 3)];
+	char stage_env[sizeof(STAGE_ENV) + 12 * (7 + 2 * MAX_JOIN + 1 + MAX_KEEP + 3)];
 	char timens_env[256];
 	char *stage_envp[MAX_ENV + 3];
 	sigset_t all, old;

@@ -27,6 +27,8 @@ public sealed class InitRequest
     public int PreserveFds { get; set; }
     /// <summary>Whether this process has its own user namespace (devices become bind mounts).</summary>
     public bool InUserNamespace { get; set; }
+    /// <summary>runcs is not root (runc's RootlessEUID): no supplementary groups can be set.</summary>
+    public bool RootlessEuid { get; set; }
     /// <summary>
     /// Indexes in Spec.Mounts of the bind mounts whose source runcs opened on the host (sent
     /// with the request, SCM_RIGHTS, in this order): the init mounts those through the fd.
@@ -56,6 +58,7 @@ public sealed class InitRequest
         w.Int(ConsoleFd);
         w.Int(PreserveFds);
         w.Bool(InUserNamespace);
+        w.Bool(RootlessEuid);
         w.List(MountSourceIndexes, (w, i) => w.Int(i));
         w.Int(DebugFd);
         w.Bool(JsonLog);
@@ -80,6 +83,7 @@ public sealed class InitRequest
             ConsoleFd = r.Int(),
             PreserveFds = r.Int(),
             InUserNamespace = r.Bool(),
+            RootlessEuid = r.Bool(),
             MountSourceIndexes = r.List(r => r.Int()) ?? [],
             DebugFd = r.Int(),
             JsonLog = r.Bool(),

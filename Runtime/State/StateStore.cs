@@ -84,14 +84,20 @@ public sealed class StateStore
         {
             Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            throw new RuntimeError($"mkdir {Root}: permission denied", e); // .NET's text is a resource key here
+        }
+        catch (IOException e)
         {
             throw new RuntimeError($"mkdir {Root}: {e.Message}", e);
         }
     }
 
     /// <summary>True if &lt;root&gt;/&lt;id&gt; exists (with or without state.json).</summary>
-    public bool Exists(string id) => Directory.Exists(ContainerDir(id));
+    /// <remarks>A directory runcs may not look into (another user's root) is runc's "lstat DIR:
+    /// permission denied", not a missing container (which `delete --force` would report as done).</remarks>
+    public bool Exists(string id) => Lstat(ContainerDir(id), out FileStat.Stat st) && FileStat.KindOf(st.Mode) == FileKind.Directory;
 
     /// <summary>
     /// Makes &lt;root&gt;/&lt;id&gt; (0711, owned by the effective uid/gid) and returns its path. The
@@ -127,7 +133,13 @@ public sealed class StateStore
         {
             throw new RuntimeError(ErrNotExist);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
+        {
+            // Another user's container: runc's lstat of its directory fails first.
+            Lstat(ContainerDir(id), out _);
+            throw new RuntimeError($"open {file}: permission denied", e);
+        }
+        catch (IOException e)
         {
             throw new RuntimeError($"open {file}: {e.Message}", e);
         }
@@ -423,7 +435,7 @@ public sealed class StateStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RuntimeError($"open {Root}: {e.Message}", e);
+            throw new RuntimeError($"open {Root}: {(e is UnauthorizedAccessException ? "permission denied" : e.Message)}", e);
         }
         names.Sort(GoStringComparer.Instance);
         return names;

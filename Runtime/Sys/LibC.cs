@@ -105,6 +105,12 @@ internal static unsafe partial class LibC
         return T.chown(p.Pointer, uid, gid);
     }
 
+    internal static int chmod(string path, uint mode)
+    {
+        using Utf8 p = new(path);
+        return T.chmod(p.Pointer, (ushort)mode);
+    }
+
     internal static int fchown(int fd, uint uid, uint gid) => T.fchown(fd, uid, gid);
     internal static uint umask(uint mask) => (ushort)T.umask((ushort)mask);
     internal static int kill(int pid, int sig) => T.kill(pid, sig);
